@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './logs.ts';
+export * from './time.ts';

@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { TokenAuthority } from './api/auth.ts';
+import { logsRoutes } from './api/logs-routes.ts';
+import { sendProblem } from './api/problem.ts';
+import type { Config, Scope } from './config/index.ts';
+import { durationMs } from './config/index.ts';
+import { StellwerkError } from './errors.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { LogIngest } from './pipeline/log-ingest.ts';
+import { LogSearch } from './query/log-search.ts';
+import { decodeBody } from './receivers/http-body.ts';
+import { logsHttpReceiver } from './receivers/logs-http.ts';
+import type { Store } from './store/client.ts';
+import { LogsRepository } from './store/logs-repository.ts';
+import { BatchWriter } from './writer/batch-writer.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The token scope a route needs; routes without one are public (health, UI). */
+    scope?: Scope;
+  }
+}
+
+export interface AppDeps {
+  store: Store;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Tells /readyz and /healthz about the embedded engine, when there is one. */
+  engineInfo?: () => { restarts: number; pid: number | undefined } | undefined;
+}
+
+export interface StellwerkApp {
+  app: FastifyInstance;
+  /** Flushes what the writers hold; call before closing the store. */
+  flush(): Promise<void>;
+}
+
+export const VERSION = '0.1.0';
+
+/** Builds the whole HTTP application from a validated config; main only listens. */
+export async function buildApp(config: Config, deps: AppDeps): Promise<StellwerkApp> {
+  const metrics = deps.metrics ?? createMetrics();
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.ingest.maxBodyBytes,
+    disableRequestLogging: true,
+    forceCloseConnections: true,
+  });
+  const auth = new TokenAuthority(config.auth);
+  const logsRepo = new LogsRepository(deps.store);
+
+  const logWriter = new BatchWriter({
+    kind: 'logs',
+    insert: (body, token) => logsRepo.insertEncoded(body, token),
+    maxBatchRecords: config.ingest.batchMaxRecords,
+    maxBatchAgeMs: durationMs(config.ingest.batchMaxAge),
+    maxQueuedRecords: config.ingest.queueMaxRecords,
+    maxQueuedBytes: config.ingest.queueMaxBytes,
+    log: deps.logger,
+    onStored: (n, seconds) => {
+      metrics.recordsStored.inc({ kind: 'logs' }, n);
+      metrics.insertSeconds.observe({ kind: 'logs' }, seconds);
+    },
+    onRetry: () => metrics.insertRetries.inc({ kind: 'logs' }),
+    onQueueDepth: (n) => metrics.queueDepth.set({ kind: 'logs' }, n),
+  });
+  const logIngest = new LogIngest(logWriter, metrics, config.ingest.maxAttributes);
+
+  app.addHook('onRequest', async (req) => {
+    const scope = req.routeOptions.config?.scope;
+    if (scope) auth.check(req, scope);
+  });
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof StellwerkError && err.code === 'STW_ERR_OVERLOADED') {
+      metrics.writesRefused.inc({ kind: 'logs' });
+    }
+    return sendProblem(req, reply, err);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok', version: VERSION, engine: deps.engineInfo?.() ?? null }));
+  app.get('/readyz', async (_req, reply) => {
+    const ok = await deps.store.ping();
+    if (!ok) {
+      reply.header('retry-after', '2');
+      return reply.status(503).send({ status: 'unavailable', detail: 'The store does not answer yet.' });
+    }
+    return { status: 'ready' };
+  });
+  app.get('/metrics', { config: { scope: 'read' } }, async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/api/v1/session', async (req) => {
+    if (!auth.required) return { authRequired: false, scopes: ['ingest', 'read', 'admin'] };
+    try {
+      return { authRequired: true, scopes: [...auth.check(req, 'read').scopes] };
+    } catch {
+      return { authRequired: true, scopes: [] };
+    }
+  });
+  app.get('/api/v1/settings/retention', { config: { scope: 'read' } }, async () => {
+    const appliedSeconds = await logsRepo.retentionSeconds();
+    return { logs: config.retention.logs, applied: { logs: appliedSeconds === null ? null : `${appliedSeconds}s` } };
+  });
+
+  await app.register(logsHttpReceiver, {
+    ingest: logIngest,
+    maxBodyBytes: config.ingest.maxBodyBytes,
+    maxLineBytes: config.ingest.maxLineBytes,
+    decode: (body: Buffer, encoding: string | undefined) => decodeBody(body, encoding, config.ingest.maxBodyBytes),
+  });
+  await app.register(logsRoutes, { search: new LogSearch(logsRepo) });
+
+  const webDir = config.server.webDir;
+  const hasUi = webDir !== undefined && webDir !== '' && existsSync(join(webDir, 'index.html'));
+  if (hasUi) await app.register(fastifyStatic, { root: webDir, wildcard: false, index: 'index.html' });
+  app.setNotFoundHandler((req, reply) => {
+    // The UI routes on the client: unknown non-API GETs get the app's page.
+    if (hasUi && req.method === 'GET' && !req.url.startsWith('/api/')) return reply.sendFile('index.html');
+    return sendProblem(req, reply, new StellwerkError('STW_ERR_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`));
+  });
+
+  return { app, flush: () => logWriter.flush() };
+}

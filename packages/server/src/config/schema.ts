@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. The YAML file, STELLWERK_* environment variables and CLI
+ * flags all feed this schema; nothing else defines a setting. Each field says why it exists.
+ */
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d|w)$/, 'a duration such as 500ms, 30s, 15m, 12h, 30d or 2w')
+  .describe('duration');
+
+const byteSize = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d+(B|KiB|MiB|GiB|KB|MB|GB)?$/, 'a size such as 16MiB, 512KiB or a number of bytes')
+    .transform(parseByteSize),
+]);
+
+export const scopeSchema = z.enum(['ingest', 'read', 'admin']);
+export type Scope = z.infer<typeof scopeSchema>;
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        /** Loopback by default: without tokens nothing else may reach Stellwerk. */
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8420),
+        /** Where the built web UI is served from; empty disables the UI. */
+        webDir: z.string().optional(),
+        logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8420, logLevel: 'info' }),
+    storage: z
+      .object({
+        /** The embedded engine's data directory. */
+        dataDir: z.string().default('./stellwerk-data'),
+        /** A ClickHouse server (http[s]://user:password@host:8123/database) instead of the embedded engine. */
+        clickhouseUrl: z.string().url().optional(),
+        /** Caps the embedded engine's memory so a heavy query cannot take the machine down. */
+        engineMemoryLimit: byteSize.default(4 * 1024 ** 3),
+        /** Every query is cut off after this long (ClickHouse max_execution_time). */
+        queryTimeout: duration.default('60s'),
+      })
+      .strict()
+      .default({ dataDir: './stellwerk-data', engineMemoryLimit: 4 * 1024 ** 3, queryTimeout: '60s' }),
+    auth: z
+      .object({
+        /** API tokens. Without any, Stellwerk only binds to loopback. */
+        tokens: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                token: z.string().min(16, 'tokens need at least 16 characters'),
+                scopes: z.array(scopeSchema).min(1),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ tokens: [] }),
+    ingest: z
+      .object({
+        /** Largest accepted request body after decompression. */
+        maxBodyBytes: byteSize.default(16 * 1024 ** 2),
+        /** Longer lines are rejected with the line number rather than stored truncated. */
+        maxLineBytes: byteSize.default(256 * 1024),
+        /** More attributes than this on one record is almost always a bug in the sender. */
+        maxAttributes: z.number().int().positive().default(256),
+        /** A batch goes to the store when it holds this many records ... */
+        batchMaxRecords: z.number().int().positive().default(20_000),
+        /** ... or when its oldest record has waited this long. */
+        batchMaxAge: duration.default('250ms'),
+        /** Beyond this many records waiting for the store, writes answer 429 (bounded memory). */
+        queueMaxRecords: z.number().int().positive().default(200_000),
+        /** The same bound in encoded bytes. */
+        queueMaxBytes: byteSize.default(256 * 1024 ** 2),
+      })
+      .strict()
+      .default({
+        maxBodyBytes: 16 * 1024 ** 2,
+        maxLineBytes: 256 * 1024,
+        maxAttributes: 256,
+        batchMaxRecords: 20_000,
+        batchMaxAge: '250ms',
+        queueMaxRecords: 200_000,
+        queueMaxBytes: 256 * 1024 ** 2,
+      }),
+    retention: z
+      .object({
+        /** Raw logs older than this are deleted by the store (TTL). */
+        logs: duration.default('30d'),
+      })
+      .strict()
+      .default({ logs: '30d' }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+export function durationMs(value: string): number {
+  const m = /^(\d+)(ms|s|m|h|d|w)$/.exec(value);
+  if (!m) throw new Error(`not a duration: ${value}`);
+  return Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+}
+
+function parseByteSize(value: string): number {
+  const m = /^(\d+)(B|KiB|MiB|GiB|KB|MB|GB)?$/.exec(value);
+  const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1e3, MB: 1e6, GB: 1e9 };
+  return Number(m?.[1]) * (units[m?.[2] ?? 'B'] as number);
+}

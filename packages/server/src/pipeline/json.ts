@@ -1,0 +1,103 @@
+/** JSON object lines (pino, bunyan, zap, slog, structlog, ECS, Docker json-file, …). */
+import { FieldCollector } from './fields.ts';
+import type { ParsedLine } from './types.ts';
+
+const f = new FieldCollector();
+
+/** Deeper nesting is kept as one JSON string: bounds work and key length on hostile input. */
+const MAX_DEPTH = 8;
+
+/**
+ * A 16+ digit number right after `:`, `,` or `[` may exceed 2^53 and lose digits in
+ * JSON.parse (Datadog's 64-bit trace ids, epoch ns). Linear regex, tested only as a gate.
+ */
+const BIG_INT_GATE = /[:,[]\s*-?\d{16}/;
+
+/**
+ * Wraps integer literals beyond 2^53 in quotes so JSON.parse keeps every digit as a
+ * string. Only runs on lines that pass the gate; skips string contents properly.
+ */
+export function quoteBigInts(text: string): string {
+  const n = text.length;
+  let out = '';
+  let last = 0;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // string: skip to the closing quote, honouring escapes
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i += 2;
+        else if (d === 34) break;
+        else i++;
+      }
+      i++;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      const start = i;
+      let integer = true;
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d >= 48 && d <= 57) i++;
+        else if (d === 46 || d === 101 || d === 69 || d === 43 || d === 45) {
+          integer = false;
+          i++;
+        } else break;
+      }
+      if (integer && i - start >= 16 && !Number.isSafeInteger(Number(text.slice(start, i)))) {
+        out += `${text.slice(last, start)}"${text.slice(start, i)}"`;
+        last = i;
+      }
+    } else {
+      i++;
+    }
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+function walk(obj: Record<string, unknown>, prefix: string, depth: number): void {
+  for (const k in obj) {
+    const v = obj[k];
+    const key = prefix === '' ? k : prefix + k;
+    switch (typeof v) {
+      case 'string':
+      case 'number':
+      case 'boolean':
+        f.addValue(key, v);
+        break;
+      case 'object':
+        if (v === null) break; // null carries no value worth a column
+        if (Array.isArray(v)) {
+          f.addValue(key, JSON.stringify(v));
+        } else if (depth >= MAX_DEPTH) {
+          f.addValue(key, JSON.stringify(v));
+        } else {
+          walk(v as Record<string, unknown>, `${key}.`, depth + 1);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/**
+ * Parses a JSON object line. Nested objects are flattened with dots (`http.status`), arrays
+ * become JSON strings, null is dropped, numbers and booleans keep their type, integers
+ * beyond 2^53 become strings. Returns null if the line is not a JSON object.
+ */
+export function parseJsonLine(line: string, naiveOffsetMin = 0): ParsedLine | null {
+  const text = BIG_INT_GATE.test(line) ? quoteBigInts(line) : line;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  f.reset(naiveOffsetMin);
+  walk(v as Record<string, unknown>, '', 0);
+  return f.finish('json', '');
+}

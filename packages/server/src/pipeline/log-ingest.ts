@@ -1,0 +1,51 @@
+import type { LogRecord } from '@stellwerk/contracts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { LogIngestResult, LogIngestService } from '../receivers/logs-http.ts';
+import type { BatchWriter } from '../writer/batch-writer.ts';
+import { encodeLogRecords } from '../writer/encode-logs.ts';
+import type { InputError, LogContext, LogInput } from './log-input.ts';
+import { parseJsonObject, parseLine } from './parse-line.ts';
+import { toLogRecord } from './to-record.ts';
+import type { ParserHint } from './types.ts';
+
+const HINTS = new Set(['auto', 'json', 'logfmt', 'logrus', 'python', 'raw']);
+
+/** The log path after a receiver: parse and enrich each input, then hand the batch to the writer. */
+export class LogIngest implements LogIngestService {
+  constructor(
+    private readonly writer: BatchWriter,
+    private readonly metrics: Metrics,
+    private readonly maxAttributes: number,
+  ) {}
+
+  async ingest(
+    inputs: LogInput[],
+    context: LogContext,
+    options: { idempotencyToken?: string; atomic?: boolean; receiver: string },
+  ): Promise<LogIngestResult> {
+    const hint = (context.format && HINTS.has(context.format) ? context.format : 'auto') as ParserHint;
+    const records: LogRecord[] = [];
+    const errors: InputError[] = [];
+    for (const input of inputs) {
+      const parsed = input.kind === 'object' ? parseJsonObject(input.value) : parseLine(input.line, input.json ? 'json' : hint);
+      if (input.kind === 'line' && input.json && parsed.format !== 'json') {
+        errors.push({ line: input.position, reason: 'not a valid JSON object (the body was declared as NDJSON)' });
+        continue;
+      }
+      const attributeCount = Object.keys(parsed.attributes).length;
+      if (attributeCount > this.maxAttributes) {
+        errors.push({
+          line: input.position,
+          reason: `${attributeCount} attributes exceed the limit of ${this.maxAttributes} (ingest.maxAttributes)`,
+        });
+        continue;
+      }
+      records.push(toLogRecord(parsed, context));
+    }
+    this.metrics.recordsReceived.inc({ receiver: options.receiver, kind: 'logs' }, inputs.length);
+    if (errors.length > 0) this.metrics.recordsRejected.inc({ receiver: options.receiver, reason: 'invalid' }, errors.length);
+    if (options.atomic && errors.length > 0) return { accepted: 0, rejected: errors.length, errors };
+    await this.writer.write(encodeLogRecords(records), records.length, options.idempotencyToken);
+    return { accepted: records.length, rejected: errors.length, errors };
+  }
+}

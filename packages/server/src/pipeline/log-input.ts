@@ -1,0 +1,24 @@
+/** What a log receiver hands the pipeline: protocol decoded, nothing parsed or enriched yet. */
+export type LogInput =
+  /** A text line; `json` means the protocol promised JSON (NDJSON), so anything else is an error. */
+  | { kind: 'line'; line: string; position: number; json?: boolean }
+  /** An already decoded JSON object (a JSON body, or an element of a JSON array). */
+  | { kind: 'object'; value: Record<string, unknown>; position: number };
+
+/** Defaults the request supplies for records that do not name these themselves. */
+export interface LogContext {
+  service: string;
+  host: string;
+  resource: Record<string, string>;
+  runId: string;
+  /** Forces one parser instead of per-line auto-detection. */
+  format?: string;
+  /** Receive time, epoch nanoseconds. */
+  observedNs: string;
+}
+
+export interface InputError {
+  /** 1-based line number, or index + 1 in a JSON array. */
+  line: number;
+  reason: string;
+}

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { StellwerkError } from '../errors.ts';
+import type { InputError, LogContext, LogInput } from '../pipeline/log-input.ts';
+
+export interface LogIngestResult {
+  accepted: number;
+  rejected: number;
+  errors: InputError[];
+}
+
+/** The ingest path behind a receiver: pipeline, then writer. */
+export interface LogIngestService {
+  ingest(
+    inputs: LogInput[],
+    context: LogContext,
+    options: { idempotencyToken?: string; atomic?: boolean; receiver: string },
+  ): Promise<LogIngestResult>;
+}
+
+export interface LogsHttpOptions {
+  ingest: LogIngestService;
+  maxBodyBytes: number;
+  maxLineBytes: number;
+  decode: (body: Buffer, encoding: string | undefined) => Promise<Buffer>;
+}
+
+const MAX_REPORTED_ERRORS = 100;
+
+/**
+ * POST /api/v1/logs: JSON (object or array), NDJSON, or plain text, one record per line.
+ * This receiver only decodes the protocol; parsing and enrichment happen in the pipeline.
+ */
+export async function logsHttpReceiver(app: FastifyInstance, options: LogsHttpOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.post('/api/v1/logs', { config: { scope: 'ingest' }, bodyLimit: options.maxBodyBytes }, async (req, reply) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const body = await options.decode(raw, req.headers['content-encoding']);
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const { inputs, errors } = decodeLogBody(body.toString('utf8'), contentType, options.maxLineBytes);
+    const query = req.query as Record<string, string | undefined>;
+    const atomic = query.atomic === 'true';
+    const idempotencyKey = req.headers['idempotency-key'];
+    const idempotencyToken =
+      typeof idempotencyKey === 'string' && idempotencyKey
+        ? `idem:${createHash('sha256').update(idempotencyKey).update('\0').update(raw).digest('hex')}`
+        : undefined;
+
+    if (atomic && errors.length > 0) throw invalidInput(0, errors, inputs.length + errors.length);
+    const result = await options.ingest.ingest(inputs, requestContext(req), {
+      idempotencyToken,
+      atomic,
+      receiver: 'http',
+    });
+    const allErrors = [...errors, ...result.errors].sort((a, b) => a.line - b.line);
+    if (allErrors.length > 0) throw invalidInput(result.accepted, allErrors, result.accepted + allErrors.length);
+    return reply.status(200).send({ accepted: result.accepted, rejected: 0 });
+  });
+}
+
+function invalidInput(accepted: number, errors: InputError[], total: number): StellwerkError {
+  const first = errors[0] as InputError;
+  const stored = accepted > 0 ? ` The other ${accepted} records were stored; resend only the rejected lines.` : ' Nothing was stored.';
+  return new StellwerkError(
+    'STW_ERR_INVALID_RECORD',
+    `${errors.length} of ${total} records were rejected; the first, at line ${first.line}: ${first.reason}.${stored}`,
+    { accepted, rejected: errors.length, errors: errors.slice(0, MAX_REPORTED_ERRORS) },
+  );
+}
+
+/** Splits a body into pipeline inputs by its content type. */
+export function decodeLogBody(
+  text: string,
+  contentType: string,
+  maxLineBytes: number,
+): { inputs: LogInput[]; errors: InputError[] } {
+  const inputs: LogInput[] = [];
+  const errors: InputError[] = [];
+  if (contentType === 'application/json') {
+    const trimmed = text.trim();
+    let doc: unknown;
+    try {
+      doc = JSON.parse(trimmed);
+    } catch (err) {
+      // Many shippers send NDJSON as application/json; accept it when the lines are objects.
+      if (trimmed.startsWith('{') && trimmed.includes('\n')) return splitLines(text, true, maxLineBytes);
+      throw new StellwerkError(
+        'STW_ERR_BAD_REQUEST',
+        `The body is not valid JSON (${(err as Error).message}); send an object, an array of objects, or NDJSON as application/x-ndjson.`,
+      );
+    }
+    const items = Array.isArray(doc) ? doc : [doc];
+    items.forEach((item, i) => {
+      if (item && typeof item === 'object' && !Array.isArray(item)) {
+        inputs.push({ kind: 'object', value: item as Record<string, unknown>, position: i + 1 });
+      } else if (typeof item === 'string') {
+        inputs.push({ kind: 'line', line: item, position: i + 1 });
+      } else {
+        errors.push({ line: i + 1, reason: `expected a JSON object or string, got ${item === null ? 'null' : typeof item}` });
+      }
+    });
+    return { inputs, errors };
+  }
+  const ndjson = contentType === 'application/x-ndjson' || contentType === 'application/jsonl' || contentType === 'application/ndjson' || contentType === 'application/jsonlines';
+  return splitLines(text, ndjson, maxLineBytes);
+}
+
+function splitLines(text: string, json: boolean, maxLineBytes: number): { inputs: LogInput[]; errors: InputError[] } {
+  const inputs: LogInput[] = [];
+  const errors: InputError[] = [];
+  let start = 0;
+  let lineNo = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    lineNo++;
+    let line = text.slice(start, end);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    start = end + 1;
+    if (line.trim() === '') continue;
+    // Characters bound bytes from below (UTF-8 uses 1-4 per char), so most lines skip the byte count.
+    if (line.length * 3 > maxLineBytes && Buffer.byteLength(line) > maxLineBytes) {
+      errors.push({ line: lineNo, reason: `line is longer than the limit of ${maxLineBytes} bytes (ingest.maxLineBytes)` });
+      continue;
+    }
+    inputs.push({ kind: 'line', line, position: lineNo, json });
+  }
+  return { inputs, errors };
+}
+
+function requestContext(req: FastifyRequest): LogContext {
+  const query = req.query as Record<string, string | undefined>;
+  const header = (name: string): string | undefined => {
+    const v = req.headers[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const resource: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) {
+    if (k.startsWith('resource.') && typeof v === 'string') resource[k.slice(9)] = v;
+  }
+  const now = process.hrtime.bigint() - HRTIME_ORIGIN + EPOCH_ORIGIN_NS;
+  return {
+    service: query.service ?? header('x-stellwerk-service') ?? '',
+    host: query.host ?? header('x-stellwerk-host') ?? '',
+    runId: query.run_id ?? header('x-stellwerk-run-id') ?? '',
+    resource,
+    format: query.format,
+    observedNs: now.toString(),
+  };
+}
+
+// Wall-clock nanoseconds without Date's millisecond truncation: anchor hrtime to the epoch once.
+const HRTIME_ORIGIN = process.hrtime.bigint();
+const EPOCH_ORIGIN_NS = BigInt(Date.now()) * 1_000_000n;
