@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { StellwerkError } from '../errors.ts';
 import { parseTimeInput } from '../query/log-query-parser.ts';
-import { type LogSearch, nsRange, type RangeMs } from '../query/log-search.ts';
+import type { LogSearch } from '../query/log-search.ts';
+import type { TimeRange } from '../store/logs-repository.ts';
 
 const MAX_LIMIT = 1000;
 const TAIL_POLL_MS = 1000;
@@ -24,7 +25,7 @@ export async function logsRoutes(app: FastifyInstance, options: { search: LogSea
   app.get<{ Querystring: LogsQuery }>('/api/v1/logs', { config: { scope: 'read' } }, async (req) => {
     const range = rangeOf(req.query);
     const limit = intParam(req.query.limit, 'limit', 100, 1, MAX_LIMIT);
-    return search.search(req.query.query ?? '', nsRange(range), limit, req.query.cursor || undefined);
+    return search.search(req.query.query ?? '', range, limit, req.query.cursor || undefined);
   });
 
   app.get<{ Querystring: LogsQuery }>('/api/v1/logs/histogram', { config: { scope: 'read' } }, async (req) => {
@@ -36,11 +37,11 @@ export async function logsRoutes(app: FastifyInstance, options: { search: LogSea
     const field = req.query.field;
     if (!field) throw new StellwerkError('STW_ERR_BAD_REQUEST', 'Name the field to count values of: `field=level`.');
     const limit = intParam(req.query.limit, 'limit', 10, 1, 100);
-    return search.facet(req.query.query ?? '', nsRange(rangeOf(req.query)), field, limit);
+    return search.facet(req.query.query ?? '', rangeOf(req.query), field, limit);
   });
 
   app.get<{ Querystring: LogsQuery }>('/api/v1/logs/fields', { config: { scope: 'read' } }, async (req) => {
-    return { fields: await search.fields(nsRange(rangeOf(req.query))) };
+    return { fields: await search.fields(rangeOf(req.query)) };
   });
 
   // Live tail as Server-Sent Events: records matching the query as they arrive.
@@ -81,20 +82,20 @@ export async function logsRoutes(app: FastifyInstance, options: { search: LogSea
   });
 }
 
-function rangeOf(q: LogsQuery): RangeMs {
+/** The request's [from, to) in epoch nanoseconds; the default is the last 15 minutes. */
+function rangeOf(q: LogsQuery): TimeRange {
   const now = Date.now();
-  const toMs = q.to ? timeMs(q.to, 'to', now) : now;
-  const fromMs = q.from ? timeMs(q.from, 'from', now) : toMs - 15 * 60_000;
-  if (fromMs >= toMs) {
+  const toNs = q.to ? timeNs(q.to, 'to', now) : `${now}000000`;
+  const fromNs = q.from ? timeNs(q.from, 'from', now) : `${now - 15 * 60_000}000000`;
+  if (BigInt(fromNs) >= BigInt(toNs)) {
     throw new StellwerkError('STW_ERR_BAD_REQUEST', '`from` must be before `to`; swap them or widen the range.');
   }
-  return { fromMs, toMs };
+  return { fromNs, toNs };
 }
 
-function timeMs(value: string, name: string, now: number): number {
+function timeNs(value: string, name: string, now: number): string {
   try {
-    const { ns } = parseTimeInput(value, now);
-    return Number(ns.slice(0, -6) || '0');
+    return parseTimeInput(value, now).ns;
   } catch (err) {
     throw new StellwerkError('STW_ERR_BAD_REQUEST', `\`${name}\`: ${(err as Error).message}`);
   }

@@ -3,7 +3,7 @@
  * carry the time, level, message and ids, how their values are typed, and the collector
  * that turns a stream of key/value pairs into a ParsedLine.
  */
-import type { AttributeValue, Attributes } from '@stellwerk/contracts';
+import type { Attributes, AttributeValue } from '@stellwerk/contracts';
 import { parseEpochNumber, parseTimestamp } from './time.ts';
 import type { LineFormat, ParsedLine, ParsedTime } from './types.ts';
 
@@ -17,7 +17,6 @@ export const ROLE_TRACE = 6;
 export const ROLE_SPAN = 7;
 export const ROLE_RUN = 8;
 const ROLE_COUNT = 9;
-const EMPTY = 99;
 
 /**
  * The role a key plays, encoded as `role | priority << 4` (lower priority wins). When a line
@@ -163,10 +162,12 @@ export class FieldCollector {
   attributes: Attributes = {};
   ts: ParsedTime | undefined = undefined;
   naiveOffsetMin = 0;
+  /** Bit per role that has a value: resetting is one store instead of clearing arrays. */
+  private filled = 0;
   private readonly keys: string[] = new Array<string>(ROLE_COUNT).fill('');
   private readonly vals: Array<AttributeValue | undefined> = new Array(ROLE_COUNT).fill(undefined);
-  private readonly prios: number[] = new Array<number>(ROLE_COUNT).fill(EMPTY);
-  /** The value as an attribute, for when a better candidate displaces it. */
+  private readonly prios: number[] = new Array<number>(ROLE_COUNT).fill(0);
+  /** The value as an attribute, for when a better candidate displaces it (undefined for headers). */
   private readonly asAttrs: Array<AttributeValue | undefined> = new Array(ROLE_COUNT).fill(undefined);
   /** Count of pairs added (for logfmt's "is this really logfmt" check). */
   pairs = 0;
@@ -177,9 +178,7 @@ export class FieldCollector {
     this.attributes = {};
     this.ts = undefined;
     this.naiveOffsetMin = naiveOffsetMin;
-    this.prios.fill(EMPTY);
-    this.vals.fill(undefined);
-    this.asAttrs.fill(undefined);
+    this.filled = 0;
     this.pairs = 0;
     this.sawCoreKey = false;
     return this;
@@ -187,12 +186,14 @@ export class FieldCollector {
 
   /** Sets a role from a line header (logrus `LEVEL[time]`): beats any key in the fields. */
   setHeader(role: number, value: string): void {
+    this.filled |= 1 << role;
     this.prios[role] = -1;
     this.vals[role] = value;
     this.asAttrs[role] = undefined;
   }
 
   setHeaderTime(ts: ParsedTime): void {
+    this.filled |= 1 << ROLE_TIME;
     this.prios[ROLE_TIME] = -1;
     this.ts = ts;
     this.asAttrs[ROLE_TIME] = undefined;
@@ -225,13 +226,14 @@ export class FieldCollector {
 
   private place(key: string, value: string | number, role: number, prio: number, asAttr: AttributeValue): void {
     if (role === ROLE_MESSAGE || role === ROLE_LEVEL) this.sawCoreKey = true;
-    if (prio >= (this.prios[role] ?? EMPTY)) {
+    const bit = 1 << role;
+    const taken = (this.filled & bit) !== 0;
+    if (taken && prio >= (this.prios[role] ?? 0)) {
       setAttr(this.attributes, key, asAttr);
       return;
     }
     if (role === ROLE_TIME) {
-      const ts =
-        typeof value === 'string' ? parseTimestamp(value, this.naiveOffsetMin) : parseEpochNumber(value);
+      const ts = typeof value === 'string' ? parseTimestamp(value, this.naiveOffsetMin) : parseEpochNumber(value);
       if (ts === null) {
         // Unparseable time: keep it visible rather than dropping it.
         setAttr(this.attributes, key, asAttr);
@@ -239,32 +241,29 @@ export class FieldCollector {
       }
       this.ts = ts;
     }
-    this.demote(role);
+    if (taken) {
+      // A displaced candidate becomes an ordinary attribute again.
+      const old = this.asAttrs[role];
+      if (old !== undefined) setAttr(this.attributes, this.keys[role] ?? '', old);
+    }
+    this.filled |= bit;
     this.prios[role] = prio;
     this.keys[role] = key;
     this.vals[role] = value;
     this.asAttrs[role] = asAttr;
   }
 
-  /** A displaced candidate becomes an ordinary attribute again. */
-  private demote(role: number): void {
-    const old = this.asAttrs[role];
-    const key = this.keys[role];
-    if (old !== undefined && key !== undefined) setAttr(this.attributes, key, old);
-  }
-
   private str(role: number): string | undefined {
-    const v = this.vals[role];
-    return v === undefined ? undefined : String(v);
+    return (this.filled & (1 << role)) === 0 ? undefined : String(this.vals[role]);
   }
 
   finish(format: LineFormat, defaultMessage: string): ParsedLine {
-    const m = this.vals[ROLE_MESSAGE];
+    const m = this.str(ROLE_MESSAGE);
     return {
       format,
       ts: this.ts,
       levelRaw: this.str(ROLE_LEVEL),
-      message: m === undefined ? defaultMessage : trimEol(String(m)),
+      message: m === undefined ? defaultMessage : trimEol(m),
       attributes: this.attributes,
       service: this.str(ROLE_SERVICE),
       host: this.str(ROLE_HOST),

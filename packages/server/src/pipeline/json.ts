@@ -8,10 +8,12 @@ const f = new FieldCollector();
 const MAX_DEPTH = 8;
 
 /**
- * A 16+ digit number right after `:`, `,` or `[` may exceed 2^53 and lose digits in
- * JSON.parse (Datadog's 64-bit trace ids, epoch ns). Linear regex, tested only as a gate.
+ * Set by walk when a number is an integer beyond 2^53: JSON.parse may have dropped digits
+ * (Datadog's 64-bit trace ids, epoch ns), so the line is parsed again with such literals
+ * quoted. Detecting after the fact keeps the common path free of a pre-scan.
  */
-const BIG_INT_GATE = /[:,[]\s*-?\d{16}/;
+let lostDigits = false;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
  * Wraps integer literals beyond 2^53 in quotes so JSON.parse keeps every digit as a
@@ -57,24 +59,55 @@ export function quoteBigInts(text: string): string {
   return last === 0 ? text : out + text.slice(last);
 }
 
-function walk(obj: Record<string, unknown>, prefix: string, depth: number): void {
+/**
+ * Flattened keys (`req.method`) cached per parent key: building them by concatenation on
+ * every line costs a new string plus its internalisation when used as a property key.
+ * Bounded so high-cardinality key sets cannot grow it without limit.
+ */
+const flatKeys = new Map<string, Map<string, string>>();
+let flatKeyCount = 0;
+const MAX_FLAT_KEYS = 20_000;
+
+function childKey(parent: string, k: string): string {
+  let m = flatKeys.get(parent);
+  if (m === undefined) {
+    if (flatKeyCount >= MAX_FLAT_KEYS) {
+      flatKeys.clear();
+      flatKeyCount = 0;
+    }
+    m = new Map();
+    flatKeys.set(parent, m);
+  }
+  let full = m.get(k);
+  if (full === undefined) {
+    full = `${parent}.${k}`;
+    if (flatKeyCount < MAX_FLAT_KEYS) {
+      m.set(k, full);
+      flatKeyCount++;
+    }
+  }
+  return full;
+}
+
+function walk(obj: Record<string, unknown>, parent: string, depth: number): void {
   for (const k in obj) {
     const v = obj[k];
-    const key = prefix === '' ? k : prefix + k;
+    const key = depth === 0 ? k : childKey(parent, k);
     switch (typeof v) {
-      case 'string':
       case 'number':
+        if ((v > MAX_SAFE || v < -MAX_SAFE) && Number.isInteger(v)) lostDigits = true;
+        f.addValue(key, v);
+        break;
+      case 'string':
       case 'boolean':
         f.addValue(key, v);
         break;
       case 'object':
         if (v === null) break; // null carries no value worth a column
-        if (Array.isArray(v)) {
-          f.addValue(key, JSON.stringify(v));
-        } else if (depth >= MAX_DEPTH) {
+        if (Array.isArray(v) || depth >= MAX_DEPTH) {
           f.addValue(key, JSON.stringify(v));
         } else {
-          walk(v as Record<string, unknown>, `${key}.`, depth + 1);
+          walk(v as Record<string, unknown>, key, depth + 1);
         }
         break;
       default:
@@ -89,15 +122,26 @@ function walk(obj: Record<string, unknown>, prefix: string, depth: number): void
  * beyond 2^53 become strings. Returns null if the line is not a JSON object.
  */
 export function parseJsonLine(line: string, naiveOffsetMin = 0): ParsedLine | null {
-  const text = BIG_INT_GATE.test(line) ? quoteBigInts(line) : line;
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = JSON.parse(line);
   } catch {
     return null;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  lostDigits = false;
+  const p = parseJsonObject(v as Record<string, unknown>, naiveOffsetMin);
+  if (!lostDigits) return p;
+  // Rare path: the text is valid JSON, so the quoted variant is too.
+  return parseJsonObject(JSON.parse(quoteBigInts(line)) as Record<string, unknown>, naiveOffsetMin);
+}
+
+/**
+ * The same mapping for an object a receiver already decoded (a JSON request body). Integers
+ * beyond 2^53 have lost digits by then; send NDJSON lines to keep them.
+ */
+export function parseJsonObject(obj: Record<string, unknown>, naiveOffsetMin = 0): ParsedLine {
   f.reset(naiveOffsetMin);
-  walk(v as Record<string, unknown>, '', 0);
+  walk(obj, '', 0);
   return f.finish('json', '');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_QUERY_LENGTH, parseLogQuery, QueryParseError, type QueryNode } from './log-query-parser.ts';
+import { MAX_QUERY_LENGTH, parseLogQuery, type QueryNode, QueryParseError } from './log-query-parser.ts';
 
 /** AST without positions, so the tables stay readable; positions have their own tests. */
 function strip(node: QueryNode): unknown {
@@ -89,7 +89,10 @@ describe('parseLogQuery: valid queries', () => {
     ['(a b) (c d)', and(text('a'), text('b'), text('c'), text('d'))],
     ['(a OR b) OR (c OR d)', or(text('a'), text('b'), text('c'), text('d'))],
     ['service:api AND level:error', and(match('service', 'api'), match('level', 'error'))],
-    ['service:api level:error -user:bot', and(match('service', 'api'), match('level', 'error'), not(match('user', 'bot')))],
+    [
+      'service:api level:error -user:bot',
+      and(match('service', 'api'), match('level', 'error'), not(match('user', 'bot'))),
+    ],
     ['(level:error)timeout', and(match('level', 'error'), text('timeout'))],
     ['* level:error', match('level', 'error')],
     ['* OR level:error', { type: 'all' }],

@@ -1,10 +1,13 @@
 /**
- * Parser for the log search language (syntax: docs in log-query-syntax.md beside this file).
+ * Parser for the log search language:
+ *   timeout  "a phrase"  time*            free text in the message (whole words, ASCII case-insensitive)
+ *   level:error  user:"john doe"  path:/api/*  user:*  has:user  status>=500  status:>=500  ms:[100 TO 500]
+ *   -x  NOT x  a b (= a AND b)  a OR b  ( )   precedence NOT > AND > OR; keywords are upper case
+ *   \x escapes one character in a bare word; the empty query and `*` match everything.
  * Hand-written in two steps: a scanner that turns the text into terms, parentheses and
  * keywords (field filters need context a regex lexer can't give: ranges contain spaces,
- * `127.0.0.1:6060` is text but `user:bob` is a filter), then a recursive-descent parser
- * with precedence NOT > AND > OR. Every error carries the offset of the offending text
- * and says what to write instead.
+ * `127.0.0.1:6060` is text but `user:bob` is a filter), then a recursive-descent parser.
+ * Every error carries the offset of the offending text and says what to write instead.
  */
 
 import { type CompareOp, type LeafNode, type QueryNode, QueryParseError } from './log-query-ast.ts';

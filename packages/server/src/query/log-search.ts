@@ -7,11 +7,6 @@ import { compileLogQuery } from './log-query-compiler.ts';
 import { parseLogQuery, QueryParseError } from './log-query-parser.ts';
 import { toLogView } from './log-view.ts';
 
-export interface RangeMs {
-  fromMs: number;
-  toMs: number;
-}
-
 /** Log search: compiles the search language and shapes the store's answers for the API. */
 export class LogSearch {
   constructor(private readonly repo: LogsRepository) {}
@@ -37,10 +32,11 @@ export class LogSearch {
     };
   }
 
-  async histogram(query: string, range: RangeMs, buckets: number): Promise<LogHistogramResponse> {
+  async histogram(query: string, nsRange: TimeRange, buckets: number): Promise<LogHistogramResponse> {
     const condition = this.compile(query);
+    const range = { fromMs: Number(BigInt(nsRange.fromNs) / 1_000_000n), toMs: Number(BigInt(nsRange.toNs) / 1_000_000n) };
     const stepMs = histogramStepMs(range.toMs - range.fromMs, buckets);
-    const rows = await this.repo.histogram(condition, nsRange(range), stepMs);
+    const rows = await this.repo.histogram(condition, nsRange, stepMs);
     const byBucket = new Map<number, { t: number; count: number; byLevel: Partial<Record<LogLevel, number>> }>();
     // Every bucket is present, empty ones with 0, so charts need not guess at gaps.
     const first = Math.floor(range.fromMs / stepMs) * stepMs;
@@ -73,10 +69,6 @@ export class LogSearch {
     const last = rows[rows.length - 1];
     return { records: rows.map(toLogView), mark: last ? last.obs_ns : afterObservedNs };
   }
-}
-
-export function nsRange(range: RangeMs): TimeRange {
-  return { fromNs: `${Math.trunc(range.fromMs)}000000`, toNs: `${Math.trunc(range.toMs)}000000` };
 }
 
 function encodeCursor(cursor: SearchCursor): string {

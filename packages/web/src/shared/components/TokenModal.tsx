@@ -40,7 +40,7 @@ export function TokenModal() {
           type="password"
           autoComplete="off"
           spellCheck={false}
-          placeholder="stw_…"
+          placeholder="API token"
           value={value}
           onChange={(e) => setValue(e.target.value)}
           data-testid="token-input"

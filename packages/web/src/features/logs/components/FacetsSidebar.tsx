@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ErrorState } from '../../../shared/components/States.tsx';
 import { requireField } from '../../../shared/frame/frame.ts';
 import { useFacet } from '../hooks/useLogs.ts';
+import { badQuery } from './badQuery.ts';
 import type { FilterFn } from './LogTable.tsx';
 
 const DEFAULT_FIELDS = ['level', 'service', 'host'];
@@ -88,7 +89,10 @@ function Facet({
           </button>
         )}
       </header>
-      {error && !data ? (
+      {error && !data && badQuery(error) ? (
+        // The query box already explains the syntax error; don't repeat it per facet.
+        <div className="muted facet-empty">—</div>
+      ) : error && !data ? (
         <ErrorState error={error} retrying={retrying} />
       ) : values.length === 0 && data ? (
         <div className="muted facet-empty">No values</div>

@@ -37,7 +37,7 @@ export function LogHistogram({ frame, fromMs, toMs, height = 130, onSelect, test
       width: el.clientWidth || 600,
       height,
       ms: 1,
-      padding: [6, 8, 0, 0],
+      padding: [6, 18, 0, 0], // room for the last x label
       legend: { show: true, live: true },
       cursor: {
         drag: { x: !!select.current, y: false, setScale: false },

@@ -14,11 +14,16 @@ interface Props {
 
 const COLUMNS = ['time', 'level', 'service', 'host', 'message'] as const;
 
-/** Identity that survives new rows arriving on top, so expanded rows stay expanded. */
+/** What tells two records apart without an id: arrival time plus where and what. */
+export function recordIdentity(r: LogRecordView): string {
+  return `${r.time}|${r.observedTime}|${r.service}|${r.host}|${r.message.slice(0, 64)}`;
+}
+
+/** Keys that survive new rows arriving on top, so expanded rows stay expanded. */
 function rowKeys(records: LogRecordView[]): string[] {
   const seen = new Map<string, number>();
   return records.map((r) => {
-    const base = `${r.time}|${r.observedTime}|${r.service}|${r.host}|${r.message.slice(0, 64)}`;
+    const base = recordIdentity(r);
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     return n ? `${base}#${n}` : base;

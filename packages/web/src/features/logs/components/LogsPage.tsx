@@ -1,5 +1,4 @@
 import { useMemo, useState } from 'react';
-import { ApiError } from '../../../shared/api/client.ts';
 import { getToken } from '../../../shared/api/token.ts';
 import { EmptyState, ErrorState } from '../../../shared/components/States.tsx';
 import { formatDuration } from '../../../shared/time/range.ts';
@@ -7,18 +6,11 @@ import { useTime } from '../../../shared/time/TimeContext.tsx';
 import { recordsToFrame } from '../api/logsApi.ts';
 import { type LiveStatus, useHistogram, useLiveTail, useLogQuery, useLogRecords } from '../hooks/useLogs.ts';
 import { addTerm } from '../query.ts';
+import { badQuery } from './badQuery.ts';
 import { FacetsSidebar } from './FacetsSidebar.tsx';
 import { LogHistogram } from './LogHistogram.tsx';
-import { LogTable } from './LogTable.tsx';
+import { LogTable, recordIdentity } from './LogTable.tsx';
 import { QueryBar } from './QueryBar.tsx';
-
-/** The server rejects unparsable queries with 400 STW_ERR_BAD_QUERY; its detail goes by the box. */
-function badQuery(err: Error | undefined): string | undefined {
-  if (err instanceof ApiError && (err.code === 'STW_ERR_BAD_QUERY' || (err.status === 400 && !err.code))) {
-    return err.problem?.detail || err.message;
-  }
-  return undefined;
-}
 
 export function LogsPage() {
   const [query, setQuery] = useLogQuery();
@@ -31,10 +23,12 @@ export function LogsPage() {
   const queryError = badQuery(records.error) ?? badQuery(histogram.error);
   const onFilter = (field: string, value: string, exclude: boolean) => setQuery(addTerm(query, field, value, exclude));
 
-  const allRecords = useMemo(
-    () => (live.rows.length ? [...live.rows, ...records.records] : records.records),
-    [live.rows, records.records],
-  );
+  // Live rows on top; a refresh of the first page can return some of them again, so drop repeats.
+  const allRecords = useMemo(() => {
+    if (!live.rows.length) return records.records;
+    const seen = new Set(live.rows.map(recordIdentity));
+    return [...live.rows, ...records.records.filter((r) => !seen.has(recordIdentity(r)))];
+  }, [live.rows, records.records]);
   const frame = useMemo(() => recordsToFrame(allRecords), [allRecords]);
   const total = histogram.data?.meta?.total as number | undefined;
   const stepMs = histogram.data?.meta?.stepMs as number | undefined;
@@ -59,13 +53,13 @@ export function LogsPage() {
           <section className="panel histogram-panel">
             <header className="panel-head">
               <span data-testid="histogram-total" data-total={total ?? ''}>
-                {total === undefined ? '…' : `${total.toLocaleString()} ${total === 1 ? 'match' : 'matches'}`}
+                {queryError
+                  ? 'No results'
+                  : total === undefined
+                    ? '…'
+                    : `${total.toLocaleString()} ${total === 1 ? 'match' : 'matches'}`}
               </span>
               {stepMs ? <span className="muted">per {formatDuration(stepMs)}</span> : null}
-              <span className="legend-inline">
-                <i className="sw lvl-error" /> error <i className="sw lvl-warn" /> warn <i className="sw lvl-other" />{' '}
-                other
-              </span>
               <span className="muted right">Drag across the chart to zoom in</span>
             </header>
             {histogram.error && !queryError && !histogram.data ? (

@@ -71,6 +71,7 @@ export function QueryBar({ query, onSubmit, error, busy }: Props) {
 const EXAMPLES: Array<[string, string]> = [
   ['timeout', 'free text anywhere in the message'],
   ['"connection refused"', 'an exact phrase'],
+  ['time*', 'words starting with a prefix'],
   ['level:error', 'a field equals a value (level, service, host, or any attribute)'],
   ['status>=500', 'numeric comparison: > >= < <='],
   ['-service:health', 'exclude matches (same as NOT)'],

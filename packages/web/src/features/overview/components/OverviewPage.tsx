@@ -64,8 +64,8 @@ export function OverviewPage() {
                     <dt>{k}</dt>
                     <dd className="mono" data-testid={`retention-${k}`}>
                       {v}
-                      {retention.data?.applied?.[k] && retention.data.applied[k] !== v && (
-                        <span className="muted"> (store enforces {retention.data.applied[k]})</span>
+                      {!sameDuration(retention.data?.applied?.[k], v) && (
+                        <span className="muted"> (the store still enforces {retention.data?.applied?.[k]})</span>
                       )}
                     </dd>
                   </div>
@@ -102,4 +102,16 @@ export function OverviewPage() {
       </div>
     </div>
   );
+}
+
+const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** '30d' vs '2592000s': the same retention written differently is not worth a warning. */
+function sameDuration(applied: string | null | undefined, configured: string): boolean {
+  if (!applied) return true;
+  const secs = (d: string) => {
+    const m = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(d);
+    return m?.[1] && m[2] ? Number(m[1]) * (UNIT_S[m[2]] ?? Number.NaN) : Number.NaN;
+  };
+  return secs(applied) === secs(configured);
 }
