@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { TokenAuthority } from './api/auth.ts';
 import { logsRoutes } from './api/logs-routes.ts';
@@ -47,7 +47,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.ingest.maxBodyBytes,
-    disableRequestLogging: true,
+    // Per-request lines would dwarf the ingest itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
   });
   const auth = new TokenAuthority(config.auth);
@@ -68,7 +69,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     onRetry: () => metrics.insertRetries.inc({ kind: 'logs' }),
     onQueueDepth: (n) => metrics.queueDepth.set({ kind: 'logs' }, n),
   });
-  const logIngest = new LogIngest(logWriter, metrics, config.ingest.maxAttributes);
+  const logIngest = new LogIngest(logWriter, metrics, {
+    maxAttributes: config.ingest.maxAttributes,
+    retentionMs: durationMs(config.retention.logs),
+    retentionText: config.retention.logs,
+  });
 
   app.addHook('onRequest', async (req) => {
     const scope = req.routeOptions.config?.scope;

@@ -80,7 +80,9 @@ describe('logs explorer', () => {
     if (!existsSync(DIST_INDEX)) throw new Error('packages/web/dist is missing: run `npm run build:web` first.');
     mkdirSync(OUTPUT_DIR, { recursive: true });
     // With a token the UI must ask for it (session check / 401) and send it on every call.
-    server = await startTestServer({ token: 'stw_e2e_test_token' });
+    // The fixture times are from 2021: a 30d retention (the default) would let the store's TTL
+    // drop them on insert, so keep everything for the test.
+    server = await startTestServer({ token: 'stw_e2e_test_token', overrides: { retention: { logs: '10000d' } } });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 
     await ingest(`${records.map((r) => r.line).join('\n')}\n`, 'application/x-ndjson');

@@ -110,7 +110,9 @@ async function shutdown(reason: string): Promise<void> {
   const closed = server ? new Promise((resolve) => server?.close(resolve)) : Promise.resolve();
   server?.closeIdleConnections();
   await pool?.close();
-  // Responses of the last requests are written by now; give sockets a moment to flush.
+  // The last responses are being written; keep-alive sockets that went idle since are closed
+  // now, and busy ones get a moment to flush.
+  server?.closeIdleConnections();
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000))]);
   server?.closeAllConnections();
   if (config) removePidFile(config.dataDir);

@@ -42,7 +42,11 @@ export class SessionPool {
   readonly baseline: SettingsMap;
 
   private constructor(private readonly opts: SessionPoolOptions) {
-    this.baseline = new Map([['max_execution_time', String(opts.maxExecutionTimeSec)]]);
+    this.baseline = new Map([
+      ['max_execution_time', String(opts.maxExecutionTimeSec)],
+      // ClickHouse's default; chDB's is 0, which would make JSON results differ between the two.
+      ['output_format_json_quote_64bit_integers', '1'],
+    ]);
   }
 
   static async open(opts: SessionPoolOptions): Promise<SessionPool> {

@@ -76,6 +76,8 @@ export interface EmbeddedEngine extends EventEmitter<EmbeddedEngineEvents> {
   /** The engine process, or undefined between a crash and its restart. */
   readonly pid: number | undefined;
   readonly dataDir: string;
+  /** How many times the engine has been restarted after dying. */
+  readonly restarts: number;
   /** Stops the engine cleanly (running statements finish) and ends supervision. */
   stop(): Promise<void>;
 }
@@ -111,6 +113,7 @@ class EngineSupervisor extends EventEmitter<EmbeddedEngineEvents> implements Emb
   private restartTimer: NodeJS.Timeout | undefined;
   private restartAttempt = 0;
   private restarting: Promise<unknown> | undefined;
+  restarts = 0;
 
   constructor(opts: EmbeddedEngineOptions) {
     super();
@@ -246,6 +249,7 @@ class EngineSupervisor extends EventEmitter<EmbeddedEngineEvents> implements Emb
             return;
           }
           this.adopt(running);
+          this.restarts++;
           const info = { pid: running.child.pid ?? -1, url: this.url, urlChanged: this.url !== previousUrl, attempt };
           this.log?.info(info, 'engine restarted');
           this.emit('restarted', info);

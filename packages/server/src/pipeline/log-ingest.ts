@@ -15,7 +15,7 @@ export class LogIngest implements LogIngestService {
   constructor(
     private readonly writer: BatchWriter,
     private readonly metrics: Metrics,
-    private readonly maxAttributes: number,
+    private readonly limits: { maxAttributes: number; retentionMs: number; retentionText: string },
   ) {}
 
   async ingest(
@@ -25,6 +25,7 @@ export class LogIngest implements LogIngestService {
   ): Promise<LogIngestResult> {
     const hint = (context.format && HINTS.has(context.format) ? context.format : 'auto') as ParserHint;
     const records: LogRecord[] = [];
+    const oldestKeptMs = Date.now() - this.limits.retentionMs;
     const errors: InputError[] = [];
     for (const input of inputs) {
       const parsed = input.kind === 'object' ? parseJsonObject(input.value) : parseLine(input.line, input.json ? 'json' : hint);
@@ -33,14 +34,23 @@ export class LogIngest implements LogIngestService {
         continue;
       }
       const attributeCount = Object.keys(parsed.attributes).length;
-      if (attributeCount > this.maxAttributes) {
+      if (attributeCount > this.limits.maxAttributes) {
         errors.push({
           line: input.position,
-          reason: `${attributeCount} attributes exceed the limit of ${this.maxAttributes} (ingest.maxAttributes)`,
+          reason: `${attributeCount} attributes exceed the limit of ${this.limits.maxAttributes} (ingest.maxAttributes)`,
         });
         continue;
       }
-      records.push(toLogRecord(parsed, context));
+      const record = toLogRecord(parsed, context);
+      // The store's TTL would delete such a record at once: a 2xx for it would be a lie.
+      if (Number(record.ts.slice(0, -6)) < oldestKeptMs) {
+        errors.push({
+          line: input.position,
+          reason: `its time is older than the logs retention (${this.limits.retentionText}) and would be deleted at once; raise retention.logs to keep old records`,
+        });
+        continue;
+      }
+      records.push(record);
     }
     this.metrics.recordsReceived.inc({ receiver: options.receiver, kind: 'logs' }, inputs.length);
     if (errors.length > 0) this.metrics.recordsRejected.inc({ receiver: options.receiver, reason: 'invalid' }, errors.length);

@@ -18,11 +18,6 @@ function isWs(c: number): boolean {
   return c === C_SPACE || c === C_TAB;
 }
 
-/** Lenient key chars: anything visible but `=` and `"` (go-logfmt's rule). */
-function isKeyChar(c: number): boolean {
-  return c > C_SPACE && c !== C_EQ && c !== C_QUOTE && c !== 127;
-}
-
 /** Strict key start for finding fields after free text: a letter or `_`. */
 function isStrictKeyStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
@@ -33,8 +28,29 @@ function isStrictKeyChar(c: number): boolean {
   return isStrictKeyStart(c) || (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 64;
 }
 
+// Per-line facts from two native scans, so the common case (no tabs, no escapes) can find
+// token and quote ends with indexOf instead of char-by-char loops.
+let hasTab = false;
+let hasBackslash = false;
+
+function prepare(s: string): void {
+  hasTab = s.indexOf('\t') >= 0;
+  hasBackslash = s.indexOf('\\') >= 0;
+}
+
+/** End of the token starting at i: the next space/tab, or the end of the line. */
+function tokenEnd(s: string, i: number, n: number): number {
+  if (!hasTab) {
+    const sp = s.indexOf(' ', i);
+    return sp < 0 ? n : sp;
+  }
+  while (i < n && !isWs(s.charCodeAt(i))) i++;
+  return i;
+}
+
 /** Index of the closing quote for an opening quote at i, or -1 if unterminated. */
 function quoteEnd(s: string, i: number): number {
+  if (!hasBackslash) return s.indexOf('"', i + 1);
   const n = s.length;
   let j = i + 1;
   while (j < n) {
@@ -43,6 +59,11 @@ function quoteEnd(s: string, i: number): number {
     j += c === C_BACKSLASH ? 2 : 1;
   }
   return -1;
+}
+
+/** A quoted value's content, unescaped only when the line has a backslash at all. */
+function quotedText(s: string, start: number, end: number): string {
+  return hasBackslash ? unquote(s, start, end) : s.slice(start, end);
 }
 
 function hexAt(s: string, i: number, len: number): number {
@@ -125,45 +146,49 @@ export function unquote(s: string, start: number, end: number): string {
 
 /**
  * Adds the pairs in s[start, end of line) to the collector. Lenient: bare keys become
- * `true` (the Heroku logfmt convention), stray `=`/`"` are skipped, an unterminated quote
- * runs to the end of the line. Never throws.
+ * `true` (the Heroku logfmt convention), stray `=`/`"` tokens are skipped, an unterminated
+ * quote runs to the end of the line. Never throws.
  */
 export function scanPairs(c: FieldCollector, s: string, start: number): void {
+  prepare(s);
   const n = s.length;
   let i = start;
+  let eq = s.indexOf('=', start); // next '=' at or after i (refreshed once passed)
   while (i < n) {
-    while (i < n && isWs(s.charCodeAt(i))) i++;
-    if (i >= n) break;
-    const ks = i;
-    while (i < n && isKeyChar(s.charCodeAt(i))) i++;
-    if (i === ks) {
-      // A token starting with `=` or `"`: skip it as junk.
-      if (s.charCodeAt(i) === C_QUOTE) {
-        const q = quoteEnd(s, i);
-        i = q < 0 ? n : q + 1;
-      } else {
-        while (i < n && !isWs(s.charCodeAt(i))) i++;
-      }
+    const ch = s.charCodeAt(i);
+    if (ch === C_SPACE || ch === C_TAB) {
+      i++;
       continue;
     }
-    const key = s.slice(ks, i);
-    if (s.charCodeAt(i) !== C_EQ) {
-      setAttr(c.attributes, key, true);
+    if (ch === C_QUOTE) {
+      const q = quoteEnd(s, i); // junk: a quoted string without a key
+      i = q < 0 ? n : q + 1;
       continue;
     }
-    i++;
-    if (s.charCodeAt(i) === C_QUOTE) {
-      const q = quoteEnd(s, i);
+    if (eq >= 0 && eq < i) eq = s.indexOf('=', i);
+    const te = tokenEnd(s, i, n);
+    if (eq < 0 || eq >= te) {
+      setAttr(c.attributes, s.slice(i, te), true);
+      i = te;
+      continue;
+    }
+    if (eq === i) {
+      i = te; // junk: `=value` without a key
+      continue;
+    }
+    const key = s.slice(i, eq);
+    const v = eq + 1;
+    if (s.charCodeAt(v) === C_QUOTE) {
+      const q = quoteEnd(s, v);
       if (q < 0) {
-        c.addText(key, unquote(s, i + 1, n), true);
+        c.addText(key, quotedText(s, v + 1, n), true);
         break;
       }
-      c.addText(key, unquote(s, i + 1, q), true);
+      c.addText(key, quotedText(s, v + 1, q), true);
       i = q + 1;
     } else {
-      const vs = i;
-      while (i < n && !isWs(s.charCodeAt(i))) i++;
-      c.addText(key, s.slice(vs, i), false);
+      c.addText(key, s.slice(v, te), false);
+      i = te;
     }
   }
 }
@@ -175,6 +200,7 @@ export function scanPairs(c: FieldCollector, s: string, start: number): void {
 function validatePairs(s: string, i: number): number {
   const n = s.length;
   let count = 0;
+  let nq = s.indexOf('"', i); // next quote (refreshed once passed)
   for (;;) {
     while (i < n && isWs(s.charCodeAt(i))) i++;
     if (i >= n) return count > 0 ? -1 : n;
@@ -182,19 +208,17 @@ function validatePairs(s: string, i: number): number {
     i++;
     while (i < n && isStrictKeyChar(s.charCodeAt(i))) i++;
     if (s.charCodeAt(i) !== C_EQ) return i;
-    i++;
-    if (s.charCodeAt(i) === C_QUOTE) {
-      const q = quoteEnd(s, i);
+    const v = i + 1;
+    if (s.charCodeAt(v) === C_QUOTE) {
+      const q = quoteEnd(s, v);
       if (q < 0) return n;
       i = q + 1;
       if (i < n && !isWs(s.charCodeAt(i))) return i;
     } else {
-      while (i < n) {
-        const c = s.charCodeAt(i);
-        if (isWs(c)) break;
-        if (c === C_QUOTE) return i;
-        i++;
-      }
+      const te = tokenEnd(s, v, n);
+      if (nq >= 0 && nq < v) nq = s.indexOf('"', v);
+      if (nq >= 0 && nq < te) return nq; // a quote inside an unquoted value: not logfmt
+      i = te;
     }
     count++;
   }
@@ -202,26 +226,24 @@ function validatePairs(s: string, i: number): number {
 
 /**
  * Where trailing `key=value` fields begin after free text starting at `from`: the first
- * token start from which the rest of the line is nothing but pairs. -1 if there is none.
- * Linear: after a failed attempt the search resumes at the failure point, because every
- * pair boundary in between would fail at the same place.
+ * key (preceded by whitespace) from which the rest of the line is nothing but pairs; -1 if
+ * there is none. Candidates are found by jumping from `=` to `=` with indexOf; after a
+ * failed attempt the search resumes at the failure point, because every pair boundary in
+ * between would fail there too, so the work stays linear.
  */
 export function findFieldsStart(s: string, from: number): number {
-  const n = s.length;
-  let i = from;
-  while (i < n) {
-    while (i < n && isWs(s.charCodeAt(i))) i++;
-    if (i >= n) return -1;
-    if (isStrictKeyStart(s.charCodeAt(i))) {
-      let j = i + 1;
-      while (j < n && isStrictKeyChar(s.charCodeAt(j))) j++;
-      if (s.charCodeAt(j) === C_EQ) {
-        const fail = validatePairs(s, i);
-        if (fail < 0) return i;
-        i = Math.max(fail, j + 1);
-      }
+  prepare(s);
+  let eq = s.indexOf('=', from);
+  while (eq >= 0) {
+    let k = eq;
+    while (k > from && isStrictKeyChar(s.charCodeAt(k - 1))) k--;
+    if (k < eq && isStrictKeyStart(s.charCodeAt(k)) && (k === from || isWs(s.charCodeAt(k - 1)))) {
+      const fail = validatePairs(s, k);
+      if (fail < 0) return k;
+      eq = s.indexOf('=', Math.max(fail, eq + 1));
+    } else {
+      eq = s.indexOf('=', eq + 1);
     }
-    while (i < n && !isWs(s.charCodeAt(i))) i++;
   }
   return -1;
 }

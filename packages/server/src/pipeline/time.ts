@@ -103,7 +103,8 @@ function parseZone(s: string, i: number, end: number, naive: number): number {
   }
   if (i !== end) return Number.NaN;
   const off = hh * 60 + mm;
-  return c === C_MINUS ? -off : off;
+  // -00:00 (RFC 3339's "offset unknown") becomes 0, not -0.
+  return c === C_MINUS && off !== 0 ? -off : off;
 }
 
 /** Fraction digits after a `.`/`,` at i: returns the end of the digit run (> i + 1), or -1. */

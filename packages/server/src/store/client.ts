@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type ClickHouseClient, ClickHouseError, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseError, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { StellwerkError } from '../errors.ts';
 import { type RenderedSql, render, type Sql } from './sql.ts';
 
@@ -31,6 +31,8 @@ export class Store {
       request_timeout: (connection.queryTimeoutSec + 30) * 1000,
       clickhouse_settings: { date_time_output_format: 'iso', output_format_json_quote_64bit_integers: 1 },
       keep_alive: { enabled: true },
+      // Progress headers are not part of the embedded engine's interface; timeouts are ours.
+      log: { level: ClickHouseLogLevel.ERROR },
     });
   }
 

@@ -79,7 +79,9 @@ export function describeRange(raw: RawTimeRange): string {
   }
   const now = Date.now();
   const r = resolveRange(raw, now);
-  return `${formatShort(r.fromMs)} → ${formatShort(r.toMs)}`;
+  // Absolute ranges are shown in the viewer's zone (records keep their own offsets): name it.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return `${formatShort(r.fromMs)} → ${formatShort(r.toMs)}${zone ? ` (${zone})` : ''}`;
 }
 
 export function formatDuration(ms: number): string {
