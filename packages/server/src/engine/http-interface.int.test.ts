@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { type ClickHouseClient, ClickHouseError, type QueryParams } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,15 +9,17 @@ import { clientFor, tempDataDir } from './testing.ts';
 describe('embedded engine HTTP interface', () => {
   let engine: EmbeddedEngine;
   let client: ClickHouseClient;
+  const dataDir = tempDataDir();
 
   beforeAll(async () => {
-    engine = await startEmbeddedEngine({ dataDir: tempDataDir(), poolSize: 3, maxExecutionTimeSec: 1 });
+    engine = await startEmbeddedEngine({ dataDir, poolSize: 3, maxExecutionTimeSec: 1 });
     client = clientFor(engine);
   });
 
   afterAll(async () => {
     await client?.close();
     await engine?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function rows<T>(
@@ -177,7 +180,16 @@ describe('embedded engine HTTP interface', () => {
     // A token must not stick to the connection: a later insert without one is not deduplicated.
     await client.insert({ table: 'dedup', values: [{ a: 9 }], format: 'JSONEachRow' });
     await client.insert({ table: 'dedup', values: [{ a: 10 }], format: 'JSONEachRow' });
-    expect(await rows('SELECT count() AS c FROM dedup')).toEqual([{ c: '6' }]);
+    // The store's path: exec with the INSERT in the URL and the rows as a byte stream.
+    for (let i = 0; i < 2; i++) {
+      const r = await client.exec({
+        query: 'INSERT INTO dedup FORMAT JSONEachRow',
+        values: Readable.from([Buffer.from('{"a":20}\n{"a":21}\n')], { objectMode: false }),
+        clickhouse_settings: { insert_deduplication_token: 'batch-3' },
+      });
+      r.stream.resume();
+    }
+    expect(await rows('SELECT count() AS c FROM dedup')).toEqual([{ c: '8' }]);
   });
 
   it('applies the engine-wide max_execution_time, which a request may raise', async () => {
@@ -208,6 +220,18 @@ describe('embedded engine HTTP interface', () => {
     const rs = await gz.query({ query: 'SELECT count() AS c, sum(a) AS s FROM gz', format: 'JSONEachRow' });
     expect(await rs.json()).toEqual([{ c: '1000', s: '499500' }]);
     await gz.close();
+  });
+
+  it('runs requests in the database the client names', async () => {
+    await client.command({ query: 'CREATE DATABASE other' });
+    const other = clientFor(engine, { database: 'other' });
+    await other.command({ query: 'CREATE TABLE here (a UInt8) ENGINE = MergeTree ORDER BY a' });
+    await other.insert({ table: 'here', values: [{ a: 7 }], format: 'JSONEachRow' });
+    const inOther = await other.query({ query: 'SELECT currentDatabase() AS db, a FROM here', format: 'JSONEachRow' });
+    expect(await inOther.json()).toEqual([{ db: 'other', a: 7 }]);
+    // The database does not stick to the connection the request ran on.
+    for (let i = 0; i < 4; i++) expect(await rows('SELECT currentDatabase() AS db')).toEqual([{ db: 'default' }]);
+    await other.close();
   });
 
   it('returns query id and summary headers', async () => {

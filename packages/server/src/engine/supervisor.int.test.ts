@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -38,6 +39,13 @@ describe('engine supervision', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
+  function dataDirForTest(): string {
+    const dir = tempDataDir();
+    // Registered first, so it runs after the engines on it have stopped.
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+
   async function start(dataDir: string): Promise<{ engine: EmbeddedEngine; client: ClickHouseClient }> {
     const engine = await startEmbeddedEngine({ dataDir, poolSize: 2 });
     const client = clientFor(engine);
@@ -55,7 +63,7 @@ describe('engine supervision', () => {
   }
 
   it('restarts the engine after kill -9 and the same client keeps working', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = dataDirForTest();
     const { engine, client } = await start(dataDir);
     const urlBefore = engine.url;
     await client.command({
@@ -106,7 +114,7 @@ describe('engine supervision', () => {
   });
 
   it('refuses a second engine on the same directory with DataDirLockedError', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = dataDirForTest();
     const { engine } = await start(dataDir);
     const err = await startEmbeddedEngine({ dataDir, poolSize: 1 }).then(
       (second) => second.stop().then(() => undefined),
@@ -121,7 +129,7 @@ describe('engine supervision', () => {
   });
 
   it('stops cleanly: running statements finish, the process exits 0', async () => {
-    const { engine, client } = await start(tempDataDir());
+    const { engine, client } = await start(dataDirForTest());
     const exited = new Promise<EngineExitInfo>((resolve) => engine.once('exited', resolve));
     const pid = engine.pid as number;
     const slow = client.query({ query: 'SELECT sleep(1) AS s', format: 'JSONEachRow' }).then((rs) => rs.json());
@@ -133,7 +141,7 @@ describe('engine supervision', () => {
   });
 
   it('exits when its parent is killed with -9, and the directory opens again with its rows', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = dataDirForTest();
     const first = await spawnParent(dataDir);
     cleanups.push(() => first.parent.kill('SIGKILL'));
     const firstClient = clientFor(first);
@@ -149,7 +157,7 @@ describe('engine supervision', () => {
   });
 
   it('starts on a directory left behind by kill -9 of both processes, rows intact', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = dataDirForTest();
     const first = await spawnParent(dataDir);
     cleanups.push(() => first.parent.kill('SIGKILL'));
     const firstClient = clientFor(first);

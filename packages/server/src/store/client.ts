@@ -31,8 +31,8 @@ export class Store {
       request_timeout: (connection.queryTimeoutSec + 30) * 1000,
       clickhouse_settings: { date_time_output_format: 'iso', output_format_json_quote_64bit_integers: 1 },
       keep_alive: { enabled: true },
-      // Progress headers are not part of the embedded engine's interface; timeouts are ours.
-      log: { level: ClickHouseLogLevel.ERROR },
+      // Stellwerk logs store failures itself, once, with context; progress headers are not part of the embedded engine's interface.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
 
