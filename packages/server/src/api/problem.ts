@@ -26,7 +26,9 @@ export function toStellwerkError(err: unknown): StellwerkError {
 /** Renders an error as RFC 9457 problem+json, the native API's error shape. */
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, thrown: unknown): FastifyReply {
   const err = toStellwerkError(thrown);
-  if (err.status >= 500) req.log.error({ err: thrown, cause: err.cause }, err.detail);
+  // Conditions the operator must act on (store down, disk full) are warnings, not bugs.
+  if (err.code === 'STW_ERR_INTERNAL') req.log.error({ err: thrown, cause: err.cause }, err.detail);
+  else if (err.status >= 500) req.log.warn({ code: err.code, url: req.url }, err.detail);
   const { retryAfterSec, ...extra } = err.extra;
   const body: Problem = {
     type: `https://stellwerk.dev/errors/${err.code}`,
