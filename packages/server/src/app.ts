@@ -126,7 +126,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   app.setNotFoundHandler((req, reply) => {
     // The UI routes on the client: unknown non-API GETs get the app's page.
     if (hasUi && req.method === 'GET' && !req.url.startsWith('/api/')) return reply.sendFile('index.html');
-    return sendProblem(req, reply, new StellwerkError('STW_ERR_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`));
+    return sendProblem(
+      req,
+      reply,
+      new StellwerkError('STW_ERR_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`),
+    );
   });
 
   return { app, flush: () => logWriter.flush() };

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.ts';
 import { type Config, durationMs } from './config/index.ts';
-import { startEmbeddedEngine, type EmbeddedEngine } from './engine/index.ts';
+import { type EmbeddedEngine, startEmbeddedEngine } from './engine/index.ts';
 import { Store } from './store/client.ts';
 import { LogsRepository } from './store/logs-repository.ts';
 import { migrate } from './store/migrate.ts';

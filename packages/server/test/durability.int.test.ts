@@ -21,7 +21,9 @@ function writeStream(url: string, prefix: string) {
   const loop = async () => {
     while (!stopped) {
       const id = `${prefix}-${n++}`;
-      const body = Array.from({ length: BATCH }, (_, i) => JSON.stringify({ msg: `durable ${id} ${i}`, batch: id })).join('\n');
+      const body = Array.from({ length: BATCH }, (_, i) =>
+        JSON.stringify({ msg: `durable ${id} ${i}`, batch: id }),
+      ).join('\n');
       try {
         const res = await fetch(`${url}/api/v1/logs?service=durability`, {
           method: 'POST',
@@ -96,7 +98,11 @@ describe('durability', () => {
     process.kill(firstPid, 'SIGKILL');
     const before = stream.acked.length;
     // Writes resume on the restarted engine.
-    await eventually(async () => (stream.acked.length >= before + 5 ? true : undefined), 60_000, 'writes after restart');
+    await eventually(
+      async () => (stream.acked.length >= before + 5 ? true : undefined),
+      60_000,
+      'writes after restart',
+    );
     expect(engine?.restarts).toBeGreaterThanOrEqual(1);
     expect(engine?.pid).not.toBe(firstPid);
     await stream.stop();
@@ -112,7 +118,9 @@ describe('durability', () => {
     const first = await startCli(['--data-dir', dataDir]);
     try {
       const second = startCli(['--data-dir', dataDir]);
-      await expect(second).rejects.toThrow(new RegExp(`exited \\(1\\)[\\s\\S]*${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      await expect(second).rejects.toThrow(
+        new RegExp(`exited \\(1\\)[\\s\\S]*${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      );
     } finally {
       first.child.kill('SIGTERM');
       await waitForExit(first.child);

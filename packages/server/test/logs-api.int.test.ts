@@ -1,4 +1,4 @@
-import { gzipSync, deflateSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness.ts';
 import { eventually, get, post } from './http.ts';
@@ -30,7 +30,9 @@ async function search(query: string, extra = ''): Promise<any> {
 
 describe('logs end to end on the embedded engine', () => {
   it('stores the seed lines as parsed records, with nanoseconds and offset', async () => {
-    const r = await post(`${base}/api/v1/logs?service=seed&host=laptop`, SEED.join('\n'), { 'content-type': 'text/plain' });
+    const r = await post(`${base}/api/v1/logs?service=seed&host=laptop`, SEED.join('\n'), {
+      'content-type': 'text/plain',
+    });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ accepted: 2, rejected: 0 });
     const { records } = await search('service:seed');
@@ -45,7 +47,11 @@ describe('logs end to end on the embedded engine', () => {
       message: 'http server error',
       attributes: { error: 'listen tcp 127.0.0.1:6060: bind: address already in use' },
     });
-    expect(info).toMatchObject({ time: '2021-01-06T17:44:13.368024402-08:00', level: 'info', message: 'starting *secrets.YamlSecrets' });
+    expect(info).toMatchObject({
+      time: '2021-01-06T17:44:13.368024402-08:00',
+      level: 'info',
+      message: 'starting *secrets.YamlSecrets',
+    });
   });
 
   it('takes JSON objects, arrays and NDJSON, gzip and deflate', async () => {
@@ -54,8 +60,18 @@ describe('logs end to end on the embedded engine', () => {
     const arr = JSON.stringify([{ time: now, level: 'info', msg: 'json arr', service: 'fmt' }]);
     const nd = `${JSON.stringify({ time: now, level: 'debug', msg: 'nd a', service: 'fmt' })}\n${JSON.stringify({ time: now, level: 'info', msg: 'nd b', service: 'fmt' })}\n`;
     expect((await post(`${base}/api/v1/logs`, one, { 'content-type': 'application/json' })).status).toBe(200);
-    expect((await post(`${base}/api/v1/logs`, gzipSync(arr), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(200);
-    const r = await post(`${base}/api/v1/logs`, deflateSync(nd), { 'content-type': 'application/x-ndjson', 'content-encoding': 'deflate' });
+    expect(
+      (
+        await post(`${base}/api/v1/logs`, gzipSync(arr), {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+        })
+      ).status,
+    ).toBe(200);
+    const r = await post(`${base}/api/v1/logs`, deflateSync(nd), {
+      'content-type': 'application/x-ndjson',
+      'content-encoding': 'deflate',
+    });
     expect(r.json).toEqual({ accepted: 2, rejected: 0 });
     const { records } = await search('service:fmt');
     expect(records.map((x: any) => x.message).sort()).toEqual(['json arr', 'json one', 'nd a', 'nd b']);
@@ -77,7 +93,9 @@ describe('logs end to end on the embedded engine', () => {
 
   it('stores nothing of a mixed batch with atomic=true', async () => {
     const lines = ['{"msg":"atomic good","service":"atomic"}', 'not json'];
-    const r = await post(`${base}/api/v1/logs?atomic=true`, lines.join('\n'), { 'content-type': 'application/x-ndjson' });
+    const r = await post(`${base}/api/v1/logs?atomic=true`, lines.join('\n'), {
+      'content-type': 'application/x-ndjson',
+    });
     expect(r.status).toBe(400);
     expect(r.json.accepted).toBe(0);
     expect((await search('service:atomic')).records).toHaveLength(0);
@@ -95,9 +113,16 @@ describe('logs end to end on the embedded engine', () => {
     const t0 = Date.UTC(2024, 0, 1);
     // 250 records, some sharing a timestamp, to exercise the tie-breaker.
     const lines = Array.from({ length: 250 }, (_, i) =>
-      JSON.stringify({ ts: new Date(t0 + Math.floor(i / 3) * 1000).toISOString(), msg: `page ${i}`, service: 'paging', i }),
+      JSON.stringify({
+        ts: new Date(t0 + Math.floor(i / 3) * 1000).toISOString(),
+        msg: `page ${i}`,
+        service: 'paging',
+        i,
+      }),
     );
-    expect((await post(`${base}/api/v1/logs`, lines.join('\n'), { 'content-type': 'application/x-ndjson' })).status).toBe(200);
+    expect(
+      (await post(`${base}/api/v1/logs`, lines.join('\n'), { 'content-type': 'application/x-ndjson' })).status,
+    ).toBe(200);
     const seen: number[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -115,7 +140,9 @@ describe('logs end to end on the embedded engine', () => {
   });
 
   it('answers histogram and facets for the same query', async () => {
-    const h = await get(`${base}/api/v1/logs/histogram?query=service:paging&from=${Date.UTC(2024, 0, 1)}&to=${Date.UTC(2024, 0, 1, 0, 2)}&buckets=12`);
+    const h = await get(
+      `${base}/api/v1/logs/histogram?query=service:paging&from=${Date.UTC(2024, 0, 1)}&to=${Date.UTC(2024, 0, 1, 0, 2)}&buckets=12`,
+    );
     expect(h.status).toBe(200);
     expect(h.json.total).toBe(250);
     expect(h.json.stepMs).toBe(10_000);
@@ -147,18 +174,24 @@ describe('logs end to end on the embedded engine', () => {
 
   it('streams new matching records on the live tail', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${base}/api/v1/logs/tail?query=${encodeURIComponent('service:tail level:error')}`, { signal: controller.signal });
+    const res = await fetch(`${base}/api/v1/logs/tail?query=${encodeURIComponent('service:tail level:error')}`, {
+      signal: controller.signal,
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = '';
     await post(`${base}/api/v1/logs?service=tail`, 'level=info msg="not this"\nlevel=error msg="tail me"');
-    const record = await eventually(async () => {
-      const { value } = await reader.read();
-      text += decoder.decode(value);
-      const m = /data: (.*)\n\n/.exec(text);
-      return m ? JSON.parse(m[1] as string) : undefined;
-    }, 20_000, 'a tailed record');
+    const record = await eventually(
+      async () => {
+        const { value } = await reader.read();
+        text += decoder.decode(value);
+        const m = /data: (.*)\n\n/.exec(text);
+        return m ? JSON.parse(m[1] as string) : undefined;
+      },
+      20_000,
+      'a tailed record',
+    );
     expect(record).toMatchObject({ message: 'tail me', level: 'error', service: 'tail' });
     controller.abort();
   });
@@ -171,8 +204,13 @@ describe('logs end to end on the embedded engine', () => {
   it('rejects records older than retention instead of losing them silently', async () => {
     const old = await startTestServer({ overrides: { retention: { logs: '1d' } } });
     try {
-      const lines = [`{"msg":"fresh","ts":"${new Date().toISOString()}"}`, '{"msg":"ancient","ts":"2020-01-01T00:00:00Z"}'];
-      const r = await post(`${old.url}/api/v1/logs?service=ret`, lines.join('\n'), { 'content-type': 'application/x-ndjson' });
+      const lines = [
+        `{"msg":"fresh","ts":"${new Date().toISOString()}"}`,
+        '{"msg":"ancient","ts":"2020-01-01T00:00:00Z"}',
+      ];
+      const r = await post(`${old.url}/api/v1/logs?service=ret`, lines.join('\n'), {
+        'content-type': 'application/x-ndjson',
+      });
       expect(r.status).toBe(400);
       expect(r.json.accepted).toBe(1);
       expect(r.json.errors[0]).toMatchObject({ line: 2 });

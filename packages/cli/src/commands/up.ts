@@ -42,7 +42,9 @@ export async function up(options: UpOptions): Promise<number> {
     }
     throw err;
   }
-  process.stdout.write(`\nStellwerk is running.\n  UI and API: ${running.url}/\n  Send logs:  curl -X POST '${running.url}/api/v1/logs?service=demo' --data-binary 'INFO hello'\n\n`);
+  process.stdout.write(
+    `\nStellwerk is running.\n  UI and API: ${running.url}/\n  Send logs:  curl -X POST '${running.url}/api/v1/logs?service=demo' --data-binary 'INFO hello'\n\n`,
+  );
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {
       running.logger.info({ signal }, 'shutting down');

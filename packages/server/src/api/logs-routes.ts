@@ -70,7 +70,9 @@ export async function logsRoutes(app: FastifyInstance, options: { search: LogSea
         if (next.records.length > 0) lastWrite = Date.now();
       } catch (err) {
         req.log.warn({ err }, 'live tail poll failed; retrying');
-        res.write(`event: error\ndata: ${JSON.stringify({ detail: 'The store is not answering; the tail retries.' })}\n\n`);
+        res.write(
+          `event: error\ndata: ${JSON.stringify({ detail: 'The store is not answering; the tail retries.' })}\n\n`,
+        );
       }
       if (Date.now() - lastWrite > KEEPALIVE_MS) {
         res.write(': keepalive\n\n');
@@ -105,7 +107,10 @@ function intParam(value: string | undefined, name: string, fallback: number, min
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new StellwerkError('STW_ERR_BAD_REQUEST', `\`${name}\` must be a whole number from ${min} to ${max}; got "${value}".`);
+    throw new StellwerkError(
+      'STW_ERR_BAD_REQUEST',
+      `\`${name}\` must be a whole number from ${min} to ${max}; got "${value}".`,
+    );
   }
   return n;
 }

@@ -50,7 +50,9 @@ describe('loadConfig', () => {
       loadConfig({ overrides: { auth: { tokens: [{ name: 'a', token: 'short', scopes: ['ingest'] }] } } }),
     ).toThrow(/auth\.tokens\.0\.token: tokens need at least 16 characters/);
     expect(() =>
-      loadConfig({ overrides: { auth: { tokens: [{ name: 'a', token: 'x'.repeat(20), scopes: ['write' as 'ingest'] }] } } }),
+      loadConfig({
+        overrides: { auth: { tokens: [{ name: 'a', token: 'x'.repeat(20), scopes: ['write' as 'ingest'] }] } },
+      }),
     ).toThrow(/auth\.tokens\.0\.scopes\.0/);
   });
 

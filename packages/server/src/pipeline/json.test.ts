@@ -58,7 +58,9 @@ describe('parseJsonLine', () => {
   });
 
   it('takes the message from Docker json-file lines and drops the newline', () => {
-    const p = parseJsonLine('{"log":"hello from the container\\n","stream":"stderr","time":"2024-01-05T10:11:12.000000001Z"}');
+    const p = parseJsonLine(
+      '{"log":"hello from the container\\n","stream":"stderr","time":"2024-01-05T10:11:12.000000001Z"}',
+    );
     expect(p).toMatchObject({
       message: 'hello from the container',
       ts: { ns: '1704449472000000001', offsetMin: 0 },
@@ -82,7 +84,14 @@ describe('parseJsonLine', () => {
     const p = parseJsonLine(
       '{"msg":"x","a":{"b":{"c":1,"d":[1,"two",{"x":null}]},"e":true},"n":null,"f":-0.25,"s":"","empty":{},"arr":[]}',
     );
-    expect(p?.attributes).toEqual({ 'a.b.c': 1, 'a.b.d': '[1,"two",{"x":null}]', 'a.e': true, f: -0.25, s: '', arr: '[]' });
+    expect(p?.attributes).toEqual({
+      'a.b.c': 1,
+      'a.b.d': '[1,"two",{"x":null}]',
+      'a.e': true,
+      f: -0.25,
+      s: '',
+      arr: '[]',
+    });
   });
 
   it('keeps integers beyond 2^53 exactly, as strings', () => {
@@ -100,7 +109,10 @@ describe('parseJsonLine', () => {
   });
 
   it('reads an epoch-ns number exactly', () => {
-    expect(parseJsonLine('{"ts":1704449472123456789,"msg":"x"}')?.ts).toEqual({ ns: '1704449472123456789', offsetMin: 0 });
+    expect(parseJsonLine('{"ts":1704449472123456789,"msg":"x"}')?.ts).toEqual({
+      ns: '1704449472123456789',
+      offsetMin: 0,
+    });
   });
 
   it('cuts very deep nesting off as a JSON string', () => {
@@ -112,8 +124,16 @@ describe('parseJsonLine', () => {
   });
 
   it('keeps odd keys and values', () => {
-    const p = parseJsonLine('{"__proto__":{"polluted":1},"constructor":"c","ключ":"значение 🚀","":"empty key","a.b":1}');
-    expect(p?.attributes).toEqual({ '__proto__.polluted': 1, constructor: 'c', ключ: 'значение 🚀', '': 'empty key', 'a.b': 1 });
+    const p = parseJsonLine(
+      '{"__proto__":{"polluted":1},"constructor":"c","ключ":"значение 🚀","":"empty key","a.b":1}',
+    );
+    expect(p?.attributes).toEqual({
+      '__proto__.polluted': 1,
+      constructor: 'c',
+      ключ: 'значение 🚀',
+      '': 'empty key',
+      'a.b': 1,
+    });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
@@ -145,9 +165,15 @@ describe('parseJsonObject', () => {
 
 describe('quoteBigInts', () => {
   it('quotes only unsafe integer literals outside strings', () => {
-    expect(quoteBigInts('{"a":12345678901234567890,"b":"12345678901234567890","c":[99999999999999999],"d":1.2345678901234567e30}')).toBe(
+    expect(
+      quoteBigInts(
+        '{"a":12345678901234567890,"b":"12345678901234567890","c":[99999999999999999],"d":1.2345678901234567e30}',
+      ),
+    ).toBe(
       '{"a":"12345678901234567890","b":"12345678901234567890","c":["99999999999999999"],"d":1.2345678901234567e30}',
     );
-    expect(quoteBigInts('{"s":"esc \\" 12345678901234567890","n":1}')).toBe('{"s":"esc \\" 12345678901234567890","n":1}');
+    expect(quoteBigInts('{"s":"esc \\" 12345678901234567890","n":1}')).toBe(
+      '{"s":"esc \\" 12345678901234567890","n":1}',
+    );
   });
 });

@@ -17,7 +17,7 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
  * Wraps integer literals beyond 2^53 in quotes so JSON.parse keeps every digit as a
- * string. Only runs on lines that pass the gate; skips string contents properly.
+ * string. Only runs on lines where walk saw such a number; skips string contents properly.
  */
 export function quoteBigInts(text: string): string {
   const n = text.length;

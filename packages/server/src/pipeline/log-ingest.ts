@@ -28,7 +28,8 @@ export class LogIngest implements LogIngestService {
     const oldestKeptMs = Date.now() - this.limits.retentionMs;
     const errors: InputError[] = [];
     for (const input of inputs) {
-      const parsed = input.kind === 'object' ? parseJsonObject(input.value) : parseLine(input.line, input.json ? 'json' : hint);
+      const parsed =
+        input.kind === 'object' ? parseJsonObject(input.value) : parseLine(input.line, input.json ? 'json' : hint);
       if (input.kind === 'line' && input.json && parsed.format !== 'json') {
         errors.push({ line: input.position, reason: 'not a valid JSON object (the body was declared as NDJSON)' });
         continue;
@@ -53,7 +54,8 @@ export class LogIngest implements LogIngestService {
       records.push(record);
     }
     this.metrics.recordsReceived.inc({ receiver: options.receiver, kind: 'logs' }, inputs.length);
-    if (errors.length > 0) this.metrics.recordsRejected.inc({ receiver: options.receiver, reason: 'invalid' }, errors.length);
+    if (errors.length > 0)
+      this.metrics.recordsRejected.inc({ receiver: options.receiver, reason: 'invalid' }, errors.length);
     if (options.atomic && errors.length > 0) return { accepted: 0, rejected: errors.length, errors };
     await this.writer.write(encodeLogRecords(records), records.length, options.idempotencyToken);
     return { accepted: records.length, rejected: errors.length, errors };

@@ -206,7 +206,10 @@ describe('parseLine', () => {
     it('forces a parser and falls back to raw when the line does not fit', () => {
       expect(parseLine('a=1', 'logfmt')).toMatchObject({ format: 'logfmt', attributes: { a: 1 } });
       expect(parseLine('INFO[0000] x', 'raw')).toMatchObject({ format: 'raw', message: 'INFO[0000] x' });
-      expect(parseLine('not json', 'json')).toMatchObject({ format: 'raw', attributes: { parse_error: 'invalid JSON' } });
+      expect(parseLine('not json', 'json')).toMatchObject({
+        format: 'raw',
+        attributes: { parse_error: 'invalid JSON' },
+      });
       expect(parseLine('level=info msg=x', 'python')).toMatchObject({ format: 'raw' });
       expect(parseLine('WARNING:root:x', 'python')).toMatchObject({ format: 'python', message: 'x' });
     });

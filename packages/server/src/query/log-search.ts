@@ -1,4 +1,10 @@
-import type { FacetResponse, LogHistogramResponse, LogLevel, LogRecordView, LogSearchResponse } from '@stellwerk/contracts';
+import type {
+  FacetResponse,
+  LogHistogramResponse,
+  LogLevel,
+  LogRecordView,
+  LogSearchResponse,
+} from '@stellwerk/contracts';
 import { StellwerkError } from '../errors.ts';
 import type { LogsRepository, SearchCursor, TimeRange } from '../store/logs-repository.ts';
 import type { Sql } from '../store/sql.ts';
@@ -15,7 +21,8 @@ export class LogSearch {
     try {
       return compileLogQuery(parseLogQuery(query));
     } catch (err) {
-      if (err instanceof QueryParseError) throw new StellwerkError('STW_ERR_BAD_QUERY', err.message, { position: err.position });
+      if (err instanceof QueryParseError)
+        throw new StellwerkError('STW_ERR_BAD_QUERY', err.message, { position: err.position });
       throw err;
     }
   }
@@ -34,7 +41,10 @@ export class LogSearch {
 
   async histogram(query: string, nsRange: TimeRange, buckets: number): Promise<LogHistogramResponse> {
     const condition = this.compile(query);
-    const range = { fromMs: Number(BigInt(nsRange.fromNs) / 1_000_000n), toMs: Number(BigInt(nsRange.toNs) / 1_000_000n) };
+    const range = {
+      fromMs: Number(BigInt(nsRange.fromNs) / 1_000_000n),
+      toMs: Number(BigInt(nsRange.toNs) / 1_000_000n),
+    };
     const stepMs = histogramStepMs(range.toMs - range.fromMs, buckets);
     const rows = await this.repo.histogram(condition, nsRange, stepMs);
     const byBucket = new Map<number, { t: number; count: number; byLevel: Partial<Record<LogLevel, number>> }>();
@@ -78,7 +88,10 @@ function encodeCursor(cursor: SearchCursor): string {
 function decodeCursor(text: string): SearchCursor {
   const [tsNs, h] = Buffer.from(text, 'base64url').toString('utf8').split(':');
   if (!tsNs || !h || !/^\d+$/.test(tsNs) || !/^\d+$/.test(h)) {
-    throw new StellwerkError('STW_ERR_BAD_REQUEST', 'The cursor is not one this server issued; start again without `cursor`.');
+    throw new StellwerkError(
+      'STW_ERR_BAD_REQUEST',
+      'The cursor is not one this server issued; start again without `cursor`.',
+    );
   }
   return { tsNs, h };
 }

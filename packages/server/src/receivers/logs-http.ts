@@ -64,7 +64,10 @@ export async function logsHttpReceiver(app: FastifyInstance, options: LogsHttpOp
 
 function invalidInput(accepted: number, errors: InputError[], total: number): StellwerkError {
   const first = errors[0] as InputError;
-  const stored = accepted > 0 ? ` The other ${accepted} records were stored; resend only the rejected lines.` : ' Nothing was stored.';
+  const stored =
+    accepted > 0
+      ? ` The other ${accepted} records were stored; resend only the rejected lines.`
+      : ' Nothing was stored.';
   return new StellwerkError(
     'STW_ERR_INVALID_RECORD',
     `${errors.length} of ${total} records were rejected; the first, at line ${first.line}: ${first.reason}.${stored}`,
@@ -100,12 +103,19 @@ export function decodeLogBody(
       } else if (typeof item === 'string') {
         inputs.push({ kind: 'line', line: item, position: i + 1 });
       } else {
-        errors.push({ line: i + 1, reason: `expected a JSON object or string, got ${item === null ? 'null' : typeof item}` });
+        errors.push({
+          line: i + 1,
+          reason: `expected a JSON object or string, got ${item === null ? 'null' : typeof item}`,
+        });
       }
     });
     return { inputs, errors };
   }
-  const ndjson = contentType === 'application/x-ndjson' || contentType === 'application/jsonl' || contentType === 'application/ndjson' || contentType === 'application/jsonlines';
+  const ndjson =
+    contentType === 'application/x-ndjson' ||
+    contentType === 'application/jsonl' ||
+    contentType === 'application/ndjson' ||
+    contentType === 'application/jsonlines';
   return splitLines(text, ndjson, maxLineBytes);
 }
 
@@ -124,7 +134,10 @@ function splitLines(text: string, json: boolean, maxLineBytes: number): { inputs
     if (line.trim() === '') continue;
     // Characters bound bytes from below (UTF-8 uses 1-4 per char), so most lines skip the byte count.
     if (line.length * 3 > maxLineBytes && Buffer.byteLength(line) > maxLineBytes) {
-      errors.push({ line: lineNo, reason: `line is longer than the limit of ${maxLineBytes} bytes (ingest.maxLineBytes)` });
+      errors.push({
+        line: lineNo,
+        reason: `line is longer than the limit of ${maxLineBytes} bytes (ingest.maxLineBytes)`,
+      });
       continue;
     }
     inputs.push({ kind: 'line', line, position: lineNo, json });

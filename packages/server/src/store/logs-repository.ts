@@ -55,9 +55,7 @@ export class LogsRepository {
   }
 
   async search(condition: Sql, range: TimeRange, limit: number, cursor?: SearchCursor): Promise<LogRow[]> {
-    const after = cursor
-      ? sql`AND (ts, h) < (${p.DateTime64ns(cursor.tsNs)}, ${p.UInt64(cursor.h)})`
-      : unsafeRaw('');
+    const after = cursor ? sql`AND (ts, h) < (${p.DateTime64ns(cursor.tsNs)}, ${p.UInt64(cursor.h)})` : unsafeRaw('');
     return this.store.query<LogRow>(sql`
       SELECT ${COLUMNS}, ${TIE_BREAK} AS h
       FROM logs
@@ -66,7 +64,11 @@ export class LogsRepository {
       LIMIT ${p.UInt32(limit)}`);
   }
 
-  async histogram(condition: Sql, range: TimeRange, stepMs: number): Promise<Array<{ t: string; level: string; c: string }>> {
+  async histogram(
+    condition: Sql,
+    range: TimeRange,
+    stepMs: number,
+  ): Promise<Array<{ t: string; level: string; c: string }>> {
     return this.store.query(sql`
       SELECT toString(intDiv(toUnixTimestamp64Milli(ts), ${p.UInt64(stepMs)}) * ${p.UInt64(stepMs)}) AS t, level, toString(count()) AS c
       FROM logs
@@ -75,7 +77,12 @@ export class LogsRepository {
       ORDER BY t`);
   }
 
-  async facet(condition: Sql, range: TimeRange, field: string, limit: number): Promise<Array<{ value: string; c: string }>> {
+  async facet(
+    condition: Sql,
+    range: TimeRange,
+    field: string,
+    limit: number,
+  ): Promise<Array<{ value: string; c: string }>> {
     return this.store.query(sql`
       SELECT ${fieldValue(field)} AS value, toString(count()) AS c
       FROM logs

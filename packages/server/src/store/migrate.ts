@@ -75,7 +75,9 @@ async function limitSystemLogTables(store: Store, log?: Logger): Promise<void> {
     if (/\bTTL\b/.test(t.create)) continue;
     if (!/\bevent_date\b/.test(t.create)) continue;
     try {
-      await store.command(unsafeRaw(`ALTER TABLE system.\`${t.name.replace(/`/g, '')}\` MODIFY TTL event_date + INTERVAL 7 DAY`));
+      await store.command(
+        unsafeRaw(`ALTER TABLE system.\`${t.name.replace(/`/g, '')}\` MODIFY TTL event_date + INTERVAL 7 DAY`),
+      );
       log?.info({ table: `system.${t.name}` }, 'set a 7-day TTL on a system log table');
     } catch (err) {
       log?.warn({ table: `system.${t.name}`, err }, 'could not set a TTL on a system log table');

@@ -177,7 +177,8 @@ function floatText(n: number): string {
 }
 
 function checkInt(v: number, min: number, max: number): number {
-  if (!Number.isInteger(v) || v < min || v > max) throw new TypeError(`sql: ${v} is not an integer in [${min}, ${max}]`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new TypeError(`sql: ${v} is not an integer in [${min}, ${max}]`);
   return v;
 }
 

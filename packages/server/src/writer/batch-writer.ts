@@ -63,7 +63,11 @@ export class BatchWriter {
    */
   write(encoded: string, records: number, idempotencyToken?: string): Promise<void> {
     if (this.closed) {
-      return Promise.reject(new StellwerkError('STW_ERR_STORE_UNAVAILABLE', 'Stellwerk is shutting down; retry shortly.', { retryAfterSec: 5 }));
+      return Promise.reject(
+        new StellwerkError('STW_ERR_STORE_UNAVAILABLE', 'Stellwerk is shutting down; retry shortly.', {
+          retryAfterSec: 5,
+        }),
+      );
     }
     if (records === 0) return Promise.resolve();
     const bytes = Buffer.byteLength(encoded);
@@ -163,7 +167,10 @@ export class BatchWriter {
         const retryable = err instanceof StellwerkError && err.code === 'STW_ERR_STORE_UNAVAILABLE';
         if (!retryable || Date.now() + delay > deadline) throw err;
         this.options.onRetry?.();
-        this.options.log?.warn({ kind: this.options.kind, records: batch.records, delayMs: delay }, 'store unavailable; retrying batch');
+        this.options.log?.warn(
+          { kind: this.options.kind, records: batch.records, delayMs: delay },
+          'store unavailable; retrying batch',
+        );
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 2000);
       }
