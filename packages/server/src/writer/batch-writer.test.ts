@@ -85,3 +85,30 @@ describe('BatchWriter', () => {
     expect(inserts).toHaveLength(1);
   });
 });
+
+describe('BatchWriter group commit', () => {
+  it('sends a large enough batch at once when idle, without waiting out the age', async () => {
+    const { w, inserts } = writer({ maxBatchRecords: 100, maxBatchAgeMs: 60_000, minImmediateRecords: 2 });
+    await w.write('a\nb\n', 2);
+    expect(inserts).toHaveLength(1);
+  });
+
+  it('collects what arrives during an insert into the next batch', async () => {
+    let release: () => void = () => {};
+    const bodies: string[] = [];
+    const { w } = writer({
+      maxBatchRecords: 100,
+      maxBatchAgeMs: 60_000,
+      minImmediateRecords: 2,
+      insert: async (body) => {
+        bodies.push(body.toString());
+        if (bodies.length === 1) await new Promise<void>((r) => (release = r));
+      },
+    });
+    const first = w.write('a\nb\n', 2);
+    const later = [w.write('c\n', 1), w.write('d\n', 1), w.write('e\n', 1)];
+    release();
+    await Promise.all([first, ...later]);
+    expect(bodies).toEqual(['a\nb\n', 'c\nd\ne\n']);
+  });
+});

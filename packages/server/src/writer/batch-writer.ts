@@ -10,6 +10,12 @@ export interface BatchWriterOptions {
   insert: InsertBatch;
   maxBatchRecords: number;
   maxBatchAgeMs: number;
+  /**
+   * A batch at least this large goes at once when no insert is in flight, instead of waiting
+   * out maxBatchAgeMs: busy writers get large batches without waiting, and a trickle of tiny
+   * requests still coalesces rather than making one part each.
+   */
+  minImmediateRecords?: number;
   maxQueuedRecords: number;
   maxQueuedBytes: number;
   /** How long a batch is retried while the store is unreachable before writers get a 503. */
@@ -98,7 +104,7 @@ export class BatchWriter {
       batch.records += records;
       batch.bytes += bytes;
       batch.waiters.push(waiter);
-      if (batch.records >= o.maxBatchRecords) this.seal();
+      if (batch.records >= o.maxBatchRecords || (!this.sending && batch.records >= this.minImmediate)) this.seal();
       else if (!this.timer) this.timer = setTimeout(() => this.seal(), o.maxBatchAgeMs);
     });
   }
@@ -127,8 +133,19 @@ export class BatchWriter {
     this.pump();
   }
 
+  private get minImmediate(): number {
+    return this.options.minImmediateRecords ?? Math.min(1000, this.options.maxBatchRecords);
+  }
+
   private pump(): void {
     if (this.sending) return;
+    // What piled up during the last insert goes next, if it is worth an insert of its own.
+    if (this.sealed.length === 0 && this.open && this.open.records >= this.minImmediate) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.sealed.push(this.open);
+      this.open = null;
+    }
     const batch = this.sealed.shift();
     if (!batch) {
       for (const done of this.idle.splice(0)) done();
