@@ -49,7 +49,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     bodyLimit: config.ingest.maxBodyBytes,
     // Per-request lines would dwarf the ingest itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    forceCloseConnections: true,
   });
   const auth = new TokenAuthority(config.auth);
   const logsRepo = new LogsRepository(deps.store);
@@ -78,6 +77,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   app.addHook('onRequest', async (req) => {
     const scope = req.routeOptions.config?.scope;
     if (scope) auth.check(req, scope);
+  });
+  // Requests still in flight at shutdown get `Connection: close`, so their keep-alive sockets
+  // do not hold the process open until the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof StellwerkError && err.code === 'STW_ERR_OVERLOADED') {

@@ -87,8 +87,12 @@ export async function startStellwerk(config: Config, options: { logger?: Logger 
     logger,
     close: () => {
       closing ??= (async () => {
-        await flush().catch((err) => logger.error({ err }, 'flushing writers on shutdown failed'));
+        // Stop taking requests, and flush at once so the requests in flight get their answer
+        // without waiting out the batch age; a final flush catches anything after that.
+        const flushing = flush().catch((err) => logger.error({ err }, 'flushing writers on shutdown failed'));
         await app.close();
+        await flushing;
+        await flush().catch((err) => logger.error({ err }, 'flushing writers on shutdown failed'));
         await store.close();
         await engine?.stop();
       })();

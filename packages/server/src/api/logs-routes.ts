@@ -21,6 +21,13 @@ interface LogsQuery {
 /** The native logs read API: search, histogram, facets, fields and live tail. */
 export async function logsRoutes(app: FastifyInstance, options: { search: LogSearch }): Promise<void> {
   const { search } = options;
+  // Open tails end when the server closes; otherwise close would wait on them forever.
+  let shuttingDown = false;
+  const wakeTails = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    shuttingDown = true;
+    for (const wake of wakeTails) wake();
+  });
 
   app.get<{ Querystring: LogsQuery }>('/api/v1/logs', { config: { scope: 'read' } }, async (req) => {
     const range = rangeOf(req.query);
@@ -59,9 +66,14 @@ export async function logsRoutes(app: FastifyInstance, options: { search: LogSea
     res.write(': tail started\n\n');
     let closed = false;
     let lastWrite = Date.now();
-    req.raw.on('close', () => {
+    let wake: () => void = () => {};
+    const stopTail = () => {
       closed = true;
-    });
+      wake();
+    };
+    req.raw.on('close', stopTail);
+    wakeTails.add(stopTail);
+    if (shuttingDown) closed = true;
     while (!closed) {
       try {
         const next = await search.arrivedAfter(condition, mark);
@@ -78,8 +90,15 @@ export async function logsRoutes(app: FastifyInstance, options: { search: LogSea
         res.write(': keepalive\n\n');
         lastWrite = Date.now();
       }
-      await new Promise((r) => setTimeout(r, TAIL_POLL_MS));
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, TAIL_POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
     }
+    wakeTails.delete(stopTail);
     res.end();
   });
 }
