@@ -54,6 +54,7 @@ export class BatchQueue<P> {
   private due = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private dropping = false;
   private closing: Promise<void> | undefined;
   private readonly abort = new AbortController();
   /** Records ever accepted by push, and records settled (sent, failed, or dropped after acceptance). */
@@ -72,7 +73,12 @@ export class BatchQueue<P> {
   push(item: string): boolean {
     if (this.closed) {
       this.counts.dropped++;
-      this.report(new SdkError('queue_full', 'A record was logged after shutdown(); it is dropped.', { records: 1 }));
+      if (!this.dropping) {
+        this.dropping = true;
+        this.report(
+          new SdkError('queue_full', 'Records logged after shutdown() are dropped (counted in stats().dropped).'),
+        );
+      }
       return false;
     }
     const bytes = utf8Length(item) + 1; // + the newline that separates NDJSON lines
@@ -90,15 +96,19 @@ export class BatchQueue<P> {
     const queued = this.items.length + this.inFlightRecords;
     if (queued + 1 > this.o.maxQueueRecords || this.pendingBytes + this.inFlightBytes + bytes > this.o.maxQueueBytes) {
       this.counts.dropped++;
-      this.report(
-        new SdkError(
-          'queue_full',
-          `The SDK queue is full (${queued} records waiting); new records are dropped until the server catches up. Raise maxQueue or log less.`,
-          { records: 1 },
-        ),
-      );
+      // Once per episode of dropping: a flood must not turn into a flood of onError calls.
+      if (!this.dropping) {
+        this.dropping = true;
+        this.report(
+          new SdkError(
+            'queue_full',
+            `The SDK queue is full (${queued} records waiting); new records are dropped until there is room (counted in stats().dropped). Raise maxQueue or log less.`,
+          ),
+        );
+      }
       return false;
     }
+    this.dropping = false;
     this.items.push(item);
     this.sizes.push(bytes);
     this.pendingBytes += bytes;
@@ -187,8 +197,6 @@ export class BatchQueue<P> {
     this.sending = true;
     this.clearTimer();
     void this.ship(batch).then(() => {
-      this.inFlightRecords = 0;
-      this.inFlightBytes = 0;
       this.sending = false;
       this.pump();
     });
@@ -203,7 +211,7 @@ export class BatchQueue<P> {
     } catch (err) {
       this.counts.failed += n;
       this.report(new SdkError('encode', `Could not encode a batch of ${n} records.`, { records: n, cause: err }));
-      this.settle(n);
+      this.landed(n);
       return;
     }
     for (let attempt = 1; ; attempt++) {
@@ -217,7 +225,7 @@ export class BatchQueue<P> {
       }
       if (result.kind === 'success') {
         this.counts.sent += n;
-        this.settle(n);
+        this.landed(n);
         return;
       }
       if (result.kind === 'failure') {
@@ -226,7 +234,7 @@ export class BatchQueue<P> {
         this.counts.sent += stored;
         this.counts.failed += n - stored;
         if (!signal.aborted) this.report(result.error);
-        this.settle(n);
+        this.landed(n);
         return;
       }
       if (attempt >= this.o.maxAttempts) {
@@ -238,7 +246,7 @@ export class BatchQueue<P> {
             { status: result.status, records: n, cause: result.error },
           ),
         );
-        this.settle(n);
+        this.landed(n);
         return;
       }
       this.counts.retried += n;
@@ -246,6 +254,13 @@ export class BatchQueue<P> {
     }
     // Aborted at the shutdown deadline (reported once by close).
     this.counts.failed += n;
+    this.landed(n);
+  }
+
+  /** The in-flight batch is done (whatever the outcome): it no longer counts as queued. */
+  private landed(n: number): void {
+    this.inFlightRecords = 0;
+    this.inFlightBytes = 0;
     this.settle(n);
   }
 

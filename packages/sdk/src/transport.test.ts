@@ -163,7 +163,7 @@ describe('createHttpTransport', () => {
     expect(keys[0]).toBeTruthy();
     expect(keys[1]).toBe(keys[0]);
     expect(calls[0]?.url).toBe('http://stw/api/v1/logs');
-    expect((calls[0]?.init.headers as Record<string, string>).authorization).toBe('Bearer s3cret');
+    expect((calls[0]?.init.headers as Record<string, string> | undefined)?.authorization).toBe('Bearer s3cret');
     const other = await t.prepare({ path: '/api/v1/logs', contentType: 'x', body: '{}\n', records: 1 });
     expect(other.idempotencyKey).not.toBe(req.idempotencyKey);
   });

@@ -76,7 +76,9 @@ export class BatchWriter {
       );
     }
     if (records === 0) return Promise.resolve();
-    const bytes = Buffer.byteLength(encoded);
+    // String length, not UTF-8 bytes: counting bytes would flatten a large rope on the event
+    // loop, and the length is what the queued string costs in memory anyway.
+    const bytes = encoded.length;
     const o = this.options;
     if (this.queuedRecords + records > o.maxQueuedRecords || this.queuedBytes + bytes > o.maxQueuedBytes) {
       const retryAfterSec = Math.max(1, Math.ceil(this.queuedRecords / 100_000));
