@@ -11,6 +11,7 @@ import { durationMs } from './config/index.ts';
 import { StellwerkError } from './errors.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { LogIngest } from './pipeline/log-ingest.ts';
+import { PipelineWorkers } from './pipeline/worker-pool.ts';
 import { LogSearch } from './query/log-search.ts';
 import { decodeBody } from './receivers/http-body.ts';
 import { logsHttpReceiver } from './receivers/logs-http.ts';
@@ -68,11 +69,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     onRetry: () => metrics.insertRetries.inc({ kind: 'logs' }),
     onQueueDepth: (n) => metrics.queueDepth.set({ kind: 'logs' }, n),
   });
-  const logIngest = new LogIngest(logWriter, metrics, {
-    maxAttributes: config.ingest.maxAttributes,
-    retentionMs: durationMs(config.retention.logs),
-    retentionText: config.retention.logs,
-  });
+  const workers = new PipelineWorkers();
+  app.addHook('onClose', () => workers.close());
+  const logIngest = new LogIngest(
+    logWriter,
+    metrics,
+    {
+      maxAttributes: config.ingest.maxAttributes,
+      retentionMs: durationMs(config.retention.logs),
+      retentionText: config.retention.logs,
+    },
+    workers,
+  );
 
   app.addHook('onRequest', async (req) => {
     const scope = req.routeOptions.config?.scope;

@@ -33,7 +33,7 @@ interface Waiter {
 }
 
 interface Batch {
-  parts: string[];
+  parts: Buffer[];
   records: number;
   bytes: number;
   waiters: Waiter[];
@@ -67,7 +67,7 @@ export class BatchWriter {
    * Queues encoded rows. With an idempotency token the rows go as their own batch under that
    * token, so a client's resend of the same request is deduplicated by the store.
    */
-  write(encoded: string, records: number, idempotencyToken?: string): Promise<void> {
+  write(encoded: Buffer | string, records: number, idempotencyToken?: string): Promise<void> {
     if (this.closed) {
       return Promise.reject(
         new StellwerkError('STW_ERR_STORE_UNAVAILABLE', 'Stellwerk is shutting down; retry shortly.', {
@@ -76,9 +76,8 @@ export class BatchWriter {
       );
     }
     if (records === 0) return Promise.resolve();
-    // String length, not UTF-8 bytes: counting bytes would flatten a large rope on the event
-    // loop, and the length is what the queued string costs in memory anyway.
-    const bytes = encoded.length;
+    const part = typeof encoded === 'string' ? Buffer.from(encoded) : encoded;
+    const bytes = part.length;
     const o = this.options;
     if (this.queuedRecords + records > o.maxQueuedRecords || this.queuedBytes + bytes > o.maxQueuedBytes) {
       const retryAfterSec = Math.max(1, Math.ceil(this.queuedRecords / 100_000));
@@ -96,13 +95,13 @@ export class BatchWriter {
     return new Promise<void>((resolve, reject) => {
       const waiter = { records, resolve, reject };
       if (idempotencyToken) {
-        this.sealed.push({ parts: [encoded], records, bytes, waiters: [waiter], token: idempotencyToken });
+        this.sealed.push({ parts: [part], records, bytes, waiters: [waiter], token: idempotencyToken });
         this.pump();
         return;
       }
       if (!this.open) this.open = { parts: [], records: 0, bytes: 0, waiters: [], token: randomUUID() };
       const batch = this.open;
-      batch.parts.push(encoded);
+      batch.parts.push(part);
       batch.records += records;
       batch.bytes += bytes;
       batch.waiters.push(waiter);
@@ -173,7 +172,7 @@ export class BatchWriter {
   }
 
   private async send(batch: Batch): Promise<void> {
-    const body = Buffer.from(batch.parts.length === 1 ? (batch.parts[0] as string) : batch.parts.join(''));
+    const body = batch.parts.length === 1 ? (batch.parts[0] as Buffer) : Buffer.concat(batch.parts, batch.bytes);
     const deadline = Date.now() + (this.options.retryForMs ?? 30_000);
     let delay = 100;
     for (;;) {
