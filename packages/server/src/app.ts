@@ -76,6 +76,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     metrics,
     {
       maxAttributes: config.ingest.maxAttributes,
+      maxLineBytes: config.ingest.maxLineBytes,
       retentionMs: durationMs(config.retention.logs),
       retentionText: config.retention.logs,
     },
@@ -131,7 +132,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   await app.register(logsHttpReceiver, {
     ingest: logIngest,
     maxBodyBytes: config.ingest.maxBodyBytes,
-    maxLineBytes: config.ingest.maxLineBytes,
     decode: (body: Buffer, encoding: string | undefined) => decodeBody(body, encoding, config.ingest.maxBodyBytes),
   });
   await app.register(logsRoutes, { search: new LogSearch(logsRepo) });

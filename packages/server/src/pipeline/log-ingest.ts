@@ -8,15 +8,30 @@ import type { PipelineWorkers } from './worker-pool.ts';
 
 const HINTS = new Set(['auto', 'json', 'logfmt', 'logrus', 'python', 'raw']);
 
-/** Below this many inputs a request is handled on the loop: a thread hop would cost more. */
-const INLINE_MAX_INPUTS = 200;
+/** Requests smaller than this are handled on the loop: a thread hop would cost more. */
+const INLINE_MAX_CHARS = 64 * 1024;
+const INLINE_MAX_OBJECTS = 200;
+
+function isSmall(inputs: LogInput[]): boolean {
+  let chars = 0;
+  for (const input of inputs) {
+    if (input.kind === 'lines') chars += input.text.length;
+    else if (input.kind === 'line') chars += input.line.length;
+  }
+  return chars < INLINE_MAX_CHARS && inputs.length < INLINE_MAX_OBJECTS;
+}
 
 /** The log path after a receiver: parse and enrich each input, then hand the batch to the writer. */
 export class LogIngest implements LogIngestService {
   constructor(
     private readonly writer: BatchWriter,
     private readonly metrics: Metrics,
-    private readonly limits: { maxAttributes: number; retentionMs: number; retentionText: string },
+    private readonly limits: {
+      maxAttributes: number;
+      maxLineBytes: number;
+      retentionMs: number;
+      retentionText: string;
+    },
     private readonly workers?: PipelineWorkers,
   ) {}
 
@@ -30,12 +45,13 @@ export class LogIngest implements LogIngestService {
       context,
       hint: (context.format && HINTS.has(context.format) ? context.format : 'auto') as ParserHint,
       maxAttributes: this.limits.maxAttributes,
+      maxLineBytes: this.limits.maxLineBytes,
       oldestKeptMs: Date.now() - this.limits.retentionMs,
       retentionText: this.limits.retentionText,
     };
-    const { encoded, accepted, errors } =
-      this.workers && inputs.length > INLINE_MAX_INPUTS ? await this.workers.processLogs(job) : processLogs(job);
-    this.metrics.recordsReceived.inc({ receiver: options.receiver, kind: 'logs' }, inputs.length);
+    const { encoded, accepted, errors, received } =
+      this.workers && !isSmall(inputs) ? await this.workers.processLogs(job) : processLogs(job);
+    this.metrics.recordsReceived.inc({ receiver: options.receiver, kind: 'logs' }, received);
     if (errors.length > 0)
       this.metrics.recordsRejected.inc({ receiver: options.receiver, reason: 'invalid' }, errors.length);
     if (options.atomic && errors.length > 0) return { accepted: 0, rejected: errors.length, errors };

@@ -2,6 +2,8 @@
 export type LogInput =
   /** A text line; `json` means the protocol promised JSON (NDJSON), so anything else is an error. */
   | { kind: 'line'; line: string; position: number; json?: boolean }
+  /** A newline-delimited block (a text or NDJSON body); lines are numbered from 1. */
+  | { kind: 'lines'; text: string; json: boolean }
   /** An already decoded JSON object (a JSON body, or an element of a JSON array). */
   | { kind: 'object'; value: Record<string, unknown>; position: number };
 

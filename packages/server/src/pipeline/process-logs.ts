@@ -2,6 +2,7 @@ import type { LogRecord } from '@stellwerk/contracts';
 import { encodeLogRecords } from '../writer/encode-logs.ts';
 import type { InputError, LogContext, LogInput } from './log-input.ts';
 import { parseJsonObject, parseLine } from './parse-line.ts';
+import { splitLines } from './split-lines.ts';
 import { toLogRecord } from './to-record.ts';
 import type { ParserHint } from './types.ts';
 
@@ -10,6 +11,7 @@ export interface ProcessLogsJob {
   context: LogContext;
   hint: ParserHint;
   maxAttributes: number;
+  maxLineBytes: number;
   /** Records older than this (epoch ms) would be deleted by retention at once. */
   oldestKeptMs: number;
   retentionText: string;
@@ -20,6 +22,8 @@ export interface ProcessLogsResult {
   encoded: Buffer;
   accepted: number;
   errors: InputError[];
+  /** Records the request held, valid or not. */
+  received: number;
 }
 
 /**
@@ -29,7 +33,13 @@ export interface ProcessLogsResult {
 export function processLogs(job: ProcessLogsJob): ProcessLogsResult {
   const records: LogRecord[] = [];
   const errors: InputError[] = [];
+  const inputs: LogInput[] = [];
   for (const input of job.inputs) {
+    if (input.kind === 'lines') splitLines(input.text, input.json, job.maxLineBytes, inputs, errors);
+    else inputs.push(input);
+  }
+  for (const input of inputs) {
+    if (input.kind === 'lines') continue;
     const parsed =
       input.kind === 'object' ? parseJsonObject(input.value) : parseLine(input.line, input.json ? 'json' : job.hint);
     if (input.kind === 'line' && input.json && parsed.format !== 'json') {
@@ -55,5 +65,11 @@ export function processLogs(job: ProcessLogsJob): ProcessLogsResult {
     }
     records.push(record);
   }
-  return { encoded: Buffer.from(encodeLogRecords(records)), accepted: records.length, errors };
+  errors.sort((a, b) => a.line - b.line);
+  return {
+    encoded: Buffer.from(encodeLogRecords(records)),
+    accepted: records.length,
+    errors,
+    received: inputs.length + errors.length,
+  };
 }

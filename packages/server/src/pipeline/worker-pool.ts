@@ -2,7 +2,11 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
+import { StellwerkError } from '../errors.ts';
 import type { ProcessLogsJob, ProcessLogsResult } from './process-logs.ts';
+
+/** Requests waiting for a thread; beyond this, writers are told to back off (429). */
+const MAX_WAITING_JOBS = 64;
 
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
@@ -21,12 +25,19 @@ export class PipelineWorkers {
       maxThreads: threads,
       execArgv: ['--import', TSX_LOADER],
       // Bounded: the writer's queue limits what is accepted, this limits what waits for a thread.
-      maxQueue: 'auto',
+      maxQueue: MAX_WAITING_JOBS,
     });
   }
 
-  processLogs(job: ProcessLogsJob): Promise<ProcessLogsResult> {
-    return this.pool.run(job) as Promise<ProcessLogsResult>;
+  async processLogs(job: ProcessLogsJob): Promise<ProcessLogsResult> {
+    if (this.pool.queueSize >= MAX_WAITING_JOBS) {
+      throw new StellwerkError(
+        'STW_ERR_OVERLOADED',
+        `${MAX_WAITING_JOBS} requests are already waiting to be parsed; retry after 1s.`,
+        { retryAfterSec: 1 },
+      );
+    }
+    return (await this.pool.run(job)) as ProcessLogsResult;
   }
 
   async close(): Promise<void> {

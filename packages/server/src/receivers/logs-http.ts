@@ -21,7 +21,6 @@ export interface LogIngestService {
 export interface LogsHttpOptions {
   ingest: LogIngestService;
   maxBodyBytes: number;
-  maxLineBytes: number;
   decode: (body: Buffer, encoding: string | undefined) => Promise<Buffer>;
 }
 
@@ -41,7 +40,7 @@ export async function logsHttpReceiver(app: FastifyInstance, options: LogsHttpOp
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const body = await options.decode(raw, req.headers['content-encoding']);
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    const { inputs, errors } = decodeLogBody(body.toString('utf8'), contentType, options.maxLineBytes);
+    const { inputs, errors } = decodeLogBody(body.toString('utf8'), contentType);
     const query = req.query as Record<string, string | undefined>;
     const atomic = query.atomic === 'true';
     const idempotencyKey = req.headers['idempotency-key'];
@@ -50,7 +49,7 @@ export async function logsHttpReceiver(app: FastifyInstance, options: LogsHttpOp
         ? `idem:${createHash('sha256').update(idempotencyKey).update('\0').update(raw).digest('hex')}`
         : undefined;
 
-    if (atomic && errors.length > 0) throw invalidInput(0, errors, inputs.length + errors.length);
+    if (atomic && errors.length > 0) throw invalidInput(0, errors, errors.length);
     const result = await options.ingest.ingest(inputs, requestContext(req), {
       idempotencyToken,
       atomic,
@@ -76,11 +75,7 @@ function invalidInput(accepted: number, errors: InputError[], total: number): St
 }
 
 /** Splits a body into pipeline inputs by its content type. */
-export function decodeLogBody(
-  text: string,
-  contentType: string,
-  maxLineBytes: number,
-): { inputs: LogInput[]; errors: InputError[] } {
+export function decodeLogBody(text: string, contentType: string): { inputs: LogInput[]; errors: InputError[] } {
   const inputs: LogInput[] = [];
   const errors: InputError[] = [];
   if (contentType === 'application/json') {
@@ -90,7 +85,8 @@ export function decodeLogBody(
       doc = JSON.parse(trimmed);
     } catch (err) {
       // Many shippers send NDJSON as application/json; accept it when the lines are objects.
-      if (trimmed.startsWith('{') && trimmed.includes('\n')) return splitLines(text, true, maxLineBytes);
+      if (trimmed.startsWith('{') && trimmed.includes('\n'))
+        return { inputs: [{ kind: 'lines', text, json: true }], errors };
       throw new StellwerkError(
         'STW_ERR_BAD_REQUEST',
         `The body is not valid JSON (${(err as Error).message}); send an object, an array of objects, or NDJSON as application/x-ndjson.`,
@@ -116,33 +112,8 @@ export function decodeLogBody(
     contentType === 'application/jsonl' ||
     contentType === 'application/ndjson' ||
     contentType === 'application/jsonlines';
-  return splitLines(text, ndjson, maxLineBytes);
-}
-
-function splitLines(text: string, json: boolean, maxLineBytes: number): { inputs: LogInput[]; errors: InputError[] } {
-  const inputs: LogInput[] = [];
-  const errors: InputError[] = [];
-  let start = 0;
-  let lineNo = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNo++;
-    let line = text.slice(start, end);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    start = end + 1;
-    if (line.trim() === '') continue;
-    // Characters bound bytes from below (UTF-8 uses 1-4 per char), so most lines skip the byte count.
-    if (line.length * 3 > maxLineBytes && Buffer.byteLength(line) > maxLineBytes) {
-      errors.push({
-        line: lineNo,
-        reason: `line is longer than the limit of ${maxLineBytes} bytes (ingest.maxLineBytes)`,
-      });
-      continue;
-    }
-    inputs.push({ kind: 'line', line, position: lineNo, json });
-  }
-  return { inputs, errors };
+  // Line splitting happens in the pipeline, so a large body is split off the event loop too.
+  return { inputs: [{ kind: 'lines', text, json: ndjson }], errors };
 }
 
 function requestContext(req: FastifyRequest): LogContext {
