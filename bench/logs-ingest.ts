@@ -14,8 +14,9 @@ import { Store } from '../packages/server/src/store/client.ts';
 import { migrate } from '../packages/server/src/store/migrate.ts';
 import { encodeLogRecords } from '../packages/server/src/writer/encode-logs.ts';
 import { startCli, waitForExit } from '../packages/server/test/process.ts';
+import { benchInflux } from './influxdb.ts';
 import { ndjsonBodies } from './lib/log-lines.ts';
-import { fmt, mib, peakRss, postAll, rssOf } from './lib/measure.ts';
+import { cpuSecondsOf, fmt, mib, peakRss, postAll, rssOf } from './lib/measure.ts';
 
 const LINES = 5000;
 const BATCHES = Number(process.env.BENCH_INGEST_BATCHES ?? 100);
@@ -76,10 +77,12 @@ export async function benchIngest(): Promise<IngestResult> {
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as { engine: { pid: number } };
     const pids = [server.child.pid as number, health.engine.pid];
     const sampler = peakRss(() => pids);
+    const cpuBefore = pids.map(cpuSecondsOf);
     const seconds = await postAll(`${server.url}/api/v1/logs?service=bench`, bodies, connections, {
       'content-type': 'application/x-ndjson',
     });
     const peaks = sampler.stop();
+    const [serverCpu, engineCpu] = pids.map((pid, i) => cpuSecondsOf(pid) - (cpuBefore[i] ?? 0));
     serverPeakRss = Math.max(serverPeakRss, peaks[pids[0] as number] ?? rssOf(pids[0] as number));
     enginePeakRss = Math.max(enginePeakRss, peaks[pids[1] as number] ?? 0);
     const linesPerSec = totalLines / seconds;
@@ -92,10 +95,23 @@ export async function benchIngest(): Promise<IngestResult> {
     console.log(
       `  end to end, ${connections} connection(s): ${fmt(linesPerSec)} lines/s, ${fmt(totalBytes / 1024 / 1024 / seconds, 1)} MB/s, ${fmt((100 * linesPerSec) / rawLinesPerSec)} % of raw (5k batches)`,
     );
+    console.log(
+      `    CPU per million lines: server ${fmt(((serverCpu ?? 0) * 1e6) / totalLines, 1)} s (parse, encode, HTTP), engine ${fmt(((engineCpu ?? 0) * 1e6) / totalLines, 1)} s (insert)`,
+    );
     server.child.kill('SIGTERM');
     await waitForExit(server.child);
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`  peak RSS during ingest: server ${mib(serverPeakRss)}, engine ${mib(enginePeakRss)}`);
+  const influx = await benchInflux(bodies, totalLines);
+  if (influx) {
+    for (const i of influx) {
+      const ours = e2e.find((e) => e.connections === i.connections);
+      if (ours)
+        console.log(
+          `  Stellwerk / InfluxDB at ${i.connections} connection(s): ${fmt(ours.linesPerSec / i.linesPerSec, 2)}`,
+        );
+    }
+  }
   return { rawLinesPerSec, rawLinesPerSec100k, e2e, serverPeakRss, enginePeakRss };
 }

@@ -30,7 +30,13 @@ export function percentile(values: number[], p: number): number {
 }
 
 /** Sends the bodies over `connections` parallel request loops; returns seconds taken. */
-export async function postAll(url: string, bodies: Buffer[], connections: number, headers: Record<string, string>) {
+export async function postAll(
+  url: string,
+  bodies: Buffer[],
+  connections: number,
+  headers: Record<string, string>,
+  okStatus = 200,
+) {
   let next = 0;
   const started = performance.now();
   const worker = async () => {
@@ -39,7 +45,7 @@ export async function postAll(url: string, bodies: Buffer[], connections: number
       if (i >= bodies.length) return;
       const res = await fetch(url, { method: 'POST', body: bodies[i], headers });
       const text = await res.text();
-      if (res.status !== 200) throw new Error(`POST ${url} → ${res.status}: ${text.slice(0, 300)}`);
+      if (res.status !== okStatus) throw new Error(`POST ${url} → ${res.status}: ${text.slice(0, 300)}`);
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
@@ -49,3 +55,15 @@ export async function postAll(url: string, bodies: Buffer[], connections: number
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 export const mib = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MiB`;
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 Hz on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}

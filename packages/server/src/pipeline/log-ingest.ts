@@ -1,7 +1,6 @@
 import type { Metrics } from '../observability/metrics.ts';
-import type { LogIngestResult, LogIngestService } from '../receivers/logs-http.ts';
 import type { BatchWriter } from '../writer/batch-writer.ts';
-import type { LogContext, LogInput } from './log-input.ts';
+import type { LogContext, LogIngestResult, LogIngestService, LogInput } from './log-input.ts';
 import { type ProcessLogsJob, processLogs } from './process-logs.ts';
 import type { ParserHint } from './types.ts';
 import type { PipelineWorkers } from './worker-pool.ts';

@@ -24,3 +24,18 @@ export interface InputError {
   line: number;
   reason: string;
 }
+
+export interface LogIngestResult {
+  accepted: number;
+  rejected: number;
+  errors: InputError[];
+}
+
+/** The ingest path a receiver hands its inputs to: pipeline, then writer. */
+export interface LogIngestService {
+  ingest(
+    inputs: LogInput[],
+    context: LogContext,
+    options: { idempotencyToken?: string; atomic?: boolean; receiver: string },
+  ): Promise<LogIngestResult>;
+}

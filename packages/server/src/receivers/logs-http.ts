@@ -1,22 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StellwerkError } from '../errors.ts';
-import type { InputError, LogContext, LogInput } from '../pipeline/log-input.ts';
-
-export interface LogIngestResult {
-  accepted: number;
-  rejected: number;
-  errors: InputError[];
-}
-
-/** The ingest path behind a receiver: pipeline, then writer. */
-export interface LogIngestService {
-  ingest(
-    inputs: LogInput[],
-    context: LogContext,
-    options: { idempotencyToken?: string; atomic?: boolean; receiver: string },
-  ): Promise<LogIngestResult>;
-}
+import type { InputError, LogContext, LogIngestService, LogInput } from '../pipeline/log-input.ts';
 
 export interface LogsHttpOptions {
   ingest: LogIngestService;
