@@ -8,6 +8,7 @@ export const ERRORS = {
   STW_ERR_INVALID_RECORD: { status: 400, title: 'A record is invalid' },
   STW_ERR_BAD_QUERY: { status: 400, title: 'The query cannot be parsed' },
   STW_ERR_BAD_ENCODING: { status: 400, title: 'The body encoding is not supported or is corrupt' },
+  STW_ERR_CARDINALITY: { status: 400, title: 'A series limit would be crossed' },
   STW_ERR_UNAUTHORIZED: { status: 401, title: 'A valid API token is required' },
   STW_ERR_FORBIDDEN: { status: 403, title: 'The token lacks the scope this needs' },
   STW_ERR_NOT_FOUND: { status: 404, title: 'Not found' },

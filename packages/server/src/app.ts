@@ -6,17 +6,23 @@ import type { Logger } from 'pino';
 import { TokenAuthority } from './api/auth.ts';
 import { logsRoutes } from './api/logs-routes.ts';
 import { sendProblem } from './api/problem.ts';
+import { prometheusApi } from './api/prometheus/index.ts';
 import type { Config, Scope } from './config/index.ts';
 import { durationMs } from './config/index.ts';
 import { StellwerkError } from './errors.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { LogIngest } from './pipeline/log-ingest.ts';
+import { MetricsIngest } from './pipeline/metrics-ingest.ts';
+import { SeriesRegistry } from './pipeline/series-registry.ts';
 import { PipelineWorkers } from './pipeline/worker-pool.ts';
 import { LogSearch } from './query/log-search.ts';
 import { decodeBody } from './receivers/http-body.ts';
+import { influxReceiver } from './receivers/influx/index.ts';
 import { logsHttpReceiver } from './receivers/logs-http.ts';
+import { remoteWriteReceiver } from './receivers/remote-write/index.ts';
 import type { Store } from './store/client.ts';
 import { LogsRepository } from './store/logs-repository.ts';
+import { MetricsRepository } from './store/metrics-repository.ts';
 import { BatchWriter } from './writer/batch-writer.ts';
 
 declare module 'fastify' {
@@ -36,6 +42,8 @@ export interface AppDeps {
 
 export interface StellwerkApp {
   app: FastifyInstance;
+  /** The metrics ingest path, for receivers outside HTTP (scrapers) and tests. */
+  metricsIngest: MetricsIngest;
   /** Flushes what the writers hold; call before closing the store. */
   flush(): Promise<void>;
 }
@@ -54,21 +62,23 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   const auth = new TokenAuthority(config.auth);
   const logsRepo = new LogsRepository(deps.store);
 
-  const logWriter = new BatchWriter({
-    kind: 'logs',
-    insert: (body, token) => logsRepo.insertEncoded(body, token),
-    maxBatchRecords: config.ingest.batchMaxRecords,
-    maxBatchAgeMs: durationMs(config.ingest.batchMaxAge),
-    maxQueuedRecords: config.ingest.queueMaxRecords,
-    maxQueuedBytes: config.ingest.queueMaxBytes,
-    log: deps.logger,
-    onStored: (n, seconds) => {
-      metrics.recordsStored.inc({ kind: 'logs' }, n);
-      metrics.insertSeconds.observe({ kind: 'logs' }, seconds);
-    },
-    onRetry: () => metrics.insertRetries.inc({ kind: 'logs' }),
-    onQueueDepth: (n) => metrics.queueDepth.set({ kind: 'logs' }, n),
-  });
+  const writerFor = (kind: string, insert: (body: Buffer, token: string) => Promise<void>) =>
+    new BatchWriter({
+      kind,
+      insert,
+      maxBatchRecords: config.ingest.batchMaxRecords,
+      maxBatchAgeMs: durationMs(config.ingest.batchMaxAge),
+      maxQueuedRecords: config.ingest.queueMaxRecords,
+      maxQueuedBytes: config.ingest.queueMaxBytes,
+      log: deps.logger,
+      onStored: (n, seconds) => {
+        metrics.recordsStored.inc({ kind }, n);
+        metrics.insertSeconds.observe({ kind }, seconds);
+      },
+      onRetry: () => metrics.insertRetries.inc({ kind }),
+      onQueueDepth: (n) => metrics.queueDepth.set({ kind }, n),
+    });
+  const logWriter = writerFor('logs', (body, token) => logsRepo.insertEncoded(body, token));
   const workers = new PipelineWorkers();
   app.addHook('onClose', () => workers.close());
   const logIngest = new LogIngest(
@@ -81,6 +91,23 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
       retentionText: config.retention.logs,
     },
     workers,
+  );
+
+  const metricsRepo = new MetricsRepository(deps.store);
+  const registry = new SeriesRegistry({
+    maxSeries: config.metrics.maxSeries,
+    maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
+  });
+  registry.seed(await metricsRepo.seriesCounts(), await metricsRepo.fingerprints(config.metrics.maxSeries));
+  const samplesWriter = writerFor('metrics', (body, token) => metricsRepo.insertSamples(body, token));
+  const seriesWriter = writerFor('series', (body, token) => metricsRepo.insertSeries(body, token));
+  const metricsIngest = new MetricsIngest(
+    samplesWriter,
+    seriesWriter,
+    registry,
+    (entries) => metricsRepo.upsertMetadata(entries),
+    metrics,
+    { maxLabelsPerSeries: config.metrics.maxLabelsPerSeries, maxLabelValueBytes: config.metrics.maxLabelValueBytes },
   );
 
   app.addHook('onRequest', async (req) => {
@@ -135,6 +162,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     decode: (body: Buffer, encoding: string | undefined) => decodeBody(body, encoding, config.ingest.maxBodyBytes),
   });
   await app.register(logsRoutes, { search: new LogSearch(logsRepo) });
+  const metricsReceiverOptions = {
+    ingest: metricsIngest,
+    maxBodyBytes: config.ingest.maxBodyBytes,
+    decode: (body: Buffer, encoding: string | undefined) => decodeBody(body, encoding, config.ingest.maxBodyBytes),
+  };
+  await app.register(influxReceiver, metricsReceiverOptions);
+  await app.register(remoteWriteReceiver, metricsReceiverOptions);
+  await app.register(prometheusApi, { repo: metricsRepo });
 
   const webDir = config.server.webDir;
   const hasUi = webDir !== undefined && webDir !== '' && existsSync(join(webDir, 'index.html'));
@@ -149,5 +184,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     );
   });
 
-  return { app, flush: () => logWriter.flush() };
+  return {
+    app,
+    metricsIngest,
+    flush: async () => {
+      await Promise.all([logWriter.flush(), seriesWriter.flush()]);
+      await samplesWriter.flush();
+    },
+  };
 }

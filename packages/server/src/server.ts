@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { buildApp } from './app.ts';
+import { buildApp, type StellwerkApp } from './app.ts';
 import { type Config, durationMs } from './config/index.ts';
 import { type EmbeddedEngine, startEmbeddedEngine } from './engine/index.ts';
 import { Store } from './store/client.ts';
@@ -8,6 +8,8 @@ import { LogsRepository } from './store/logs-repository.ts';
 import { migrate } from './store/migrate.ts';
 
 export interface RunningStellwerk {
+  /** The built application (its ingest paths), for tests and in-process receivers. */
+  app: StellwerkApp;
   /** Base URL the HTTP API listens on. */
   url: string;
   store: Store;
@@ -70,17 +72,19 @@ export async function startStellwerk(config: Config, options: { logger?: Logger 
     throw err;
   }
 
-  const { app, flush } = await buildApp(config, {
+  const built = await buildApp(config, {
     store,
     logger,
     engineInfo: () => (engine ? { restarts: engine.restarts, pid: engine.pid } : undefined),
   });
+  const { app, flush } = built;
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   if (config.auth.tokens.length === 0) {
     logger.warn('no API tokens configured: listening on loopback only, without authentication');
   }
   let closing: Promise<void> | null = null;
   return {
+    app: built,
     url: address.replace('[::1]', 'localhost'),
     store,
     engine,

@@ -10,6 +10,7 @@ export const WEB_DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../
 
 export interface TestServer {
   url: string;
+  app: RunningStellwerk['app'];
   token?: string;
   dataDir: string;
   running: RunningStellwerk;
@@ -39,6 +40,7 @@ export async function startTestServer(
   const running = await startStellwerk(config, { logger: pino({ level: process.env.STELLWERK_TEST_LOG ?? 'warn' }) });
   return {
     url: running.url,
+    app: running.app,
     token: opts.token,
     dataDir,
     running,

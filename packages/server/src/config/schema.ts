@@ -91,13 +91,26 @@ export const configSchema = z
         queueMaxRecords: 200_000,
         queueMaxBytes: 256 * 1024 ** 2,
       }),
+    metrics: z
+      .object({
+        /** All series together; a write that would create more is refused for the new series. */
+        maxSeries: z.number().int().positive().default(1_000_000),
+        /** One metric's series; guards against a label with unbounded values. */
+        maxSeriesPerMetric: z.number().int().positive().default(100_000),
+        maxLabelsPerSeries: z.number().int().positive().default(64),
+        maxLabelValueBytes: z.number().int().positive().default(4096),
+      })
+      .strict()
+      .default({ maxSeries: 1_000_000, maxSeriesPerMetric: 100_000, maxLabelsPerSeries: 64, maxLabelValueBytes: 4096 }),
     retention: z
       .object({
         /** Raw logs older than this are deleted by the store (TTL). */
         logs: duration.default('30d'),
+        /** Raw metric samples older than this are deleted by the store (TTL). */
+        metrics: duration.default('15d'),
       })
       .strict()
-      .default({ logs: '30d' }),
+      .default({ logs: '30d', metrics: '15d' }),
   })
   .strict();
 

@@ -29,7 +29,12 @@ export class Store {
       password: connection.password ?? '',
       database: connection.database ?? 'default',
       request_timeout: (connection.queryTimeoutSec + 30) * 1000,
-      clickhouse_settings: { date_time_output_format: 'iso', output_format_json_quote_64bit_integers: 1 },
+      // NaN and infinities come back as quoted strings instead of null.
+      clickhouse_settings: {
+        date_time_output_format: 'iso',
+        output_format_json_quote_64bit_integers: 1,
+        output_format_json_quote_denormals: 1,
+      },
       keep_alive: { enabled: true },
       // Stellwerk logs store failures itself, once, with context; progress headers are not part of the embedded engine's interface.
       log: { level: ClickHouseLogLevel.OFF },

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { StellwerkError } from '../errors.ts';
+
+/**
+ * Knows which series exist, gives each a stable 64-bit fingerprint, and enforces the
+ * cardinality limits. A fingerprint is the first 8 bytes of SHA-1 over the name and the
+ * sorted labels: computed only when a series is first seen, then cached.
+ */
+export class SeriesRegistry {
+  /** Series key → fingerprint, so the hash is computed once per series (bounded). */
+  private readonly keyCache = new Map<string, string>();
+  /** Every fingerprint stored, seeded from the store at start. */
+  private readonly stored = new Set<string>();
+  private readonly perMetric = new Map<string, number>();
+  private total = 0;
+
+  constructor(private readonly limits: { maxSeries: number; maxSeriesPerMetric: number; cacheSize?: number }) {}
+
+  /** Seeds counts and fingerprints from the store, so limits hold across restarts. */
+  seed(counts: Array<{ metric: string; n: number }>, fingerprints: string[]): void {
+    for (const f of fingerprints) this.stored.add(f);
+    for (const { metric, n } of counts) {
+      this.perMetric.set(metric, n);
+      this.total += n;
+    }
+  }
+
+  get seriesCount(): number {
+    return this.total;
+  }
+
+  static key(metric: string, labels: Record<string, string>): string {
+    const names = Object.keys(labels).sort();
+    let key = metric;
+    for (const n of names) key += `\u0000${n}\u0000${labels[n]}`;
+    return key;
+  }
+
+  static fingerprintOf(key: string): string {
+    return createHash('sha1').update(key).digest().readBigUInt64BE(0).toString();
+  }
+
+  /**
+   * The fingerprint of a series and whether it is new to this process. `isNew` means not yet
+   * in the store: the caller checks room, stores the series, then admits it.
+   */
+  resolve(metric: string, labels: Record<string, string>): { fingerprint: string; isNew: boolean } {
+    const key = SeriesRegistry.key(metric, labels);
+    let fingerprint = this.keyCache.get(key);
+    if (fingerprint === undefined) {
+      fingerprint = SeriesRegistry.fingerprintOf(key);
+      if (this.keyCache.size >= (this.limits.cacheSize ?? 1_000_000)) this.keyCache.clear();
+      this.keyCache.set(key, fingerprint);
+    }
+    return { fingerprint, isNew: !this.stored.has(fingerprint) };
+  }
+
+  /** Records a new series as stored and counts it against the limits. */
+  admit(metric: string, fingerprint: string): void {
+    if (this.stored.has(fingerprint)) return;
+    this.stored.add(fingerprint);
+    this.perMetric.set(metric, (this.perMetric.get(metric) ?? 0) + 1);
+    this.total++;
+  }
+
+  /** Throws when one more series of `metric` (beyond those pending in this request) would cross a limit. */
+  checkRoom(metric: string, pendingTotal = 0, pendingForMetric = 0): void {
+    if (this.total + pendingTotal >= this.limits.maxSeries) {
+      throw new StellwerkError(
+        'STW_ERR_CARDINALITY',
+        `The store already holds ${this.total} series, the limit (metrics.maxSeries); new series are refused. Drop high-cardinality labels or raise the limit.`,
+      );
+    }
+    const n = (this.perMetric.get(metric) ?? 0) + pendingForMetric;
+    if (n >= this.limits.maxSeriesPerMetric) {
+      throw new StellwerkError(
+        'STW_ERR_CARDINALITY',
+        `Metric "${metric}" already has ${n} series, the limit (metrics.maxSeriesPerMetric); new series of it are refused. Drop a high-cardinality label or raise the limit.`,
+        { metric },
+      );
+    }
+  }
+}

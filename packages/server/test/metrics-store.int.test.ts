@@ -1,0 +1,79 @@
+import type { MetricSample } from '@stellwerk/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeriesRegistry } from '../src/pipeline/series-registry.ts';
+import { MetricsRepository } from '../src/store/metrics-repository.ts';
+import { p, sql } from '../src/store/sql.ts';
+import { startTestServer, type TestServer } from './harness.ts';
+
+let server: TestServer;
+let repo: MetricsRepository;
+beforeAll(async () => {
+  server = await startTestServer({ overrides: { metrics: { maxSeriesPerMetric: 3 } } });
+  repo = new MetricsRepository(server.running.store);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('metric storage', () => {
+  it('stores series once and samples by fingerprint, non-finite values included', async () => {
+    const ingest = server.app.metricsIngest;
+    const t0 = Date.UTC(2026, 0, 1);
+    const samples: MetricSample[] = [0, 1, 2].flatMap((i) => [
+      { metric: 'http_requests_total', labels: { code: '200', job: 'api' }, tsMs: t0 + i * 15_000, value: 10 + i },
+      { metric: 'http_requests_total', labels: { job: 'api', code: '500' }, tsMs: t0 + i * 15_000, value: i },
+    ]);
+    samples.push({ metric: 'temperature', labels: {}, tsMs: t0, value: Number.NaN });
+    samples.push({ metric: 'temperature', labels: {}, tsMs: t0 + 1000, value: Number.POSITIVE_INFINITY });
+    const r = await ingest.ingest(samples, { receiver: 'test' });
+    expect(r).toEqual({ accepted: 8, rejected: 0, errors: [] });
+    const series = await repo.findSeries(sql`metric = ${p.String('http_requests_total')}`);
+    expect(series.map((s) => s.labels).sort((a, b) => (a.code ?? '').localeCompare(b.code ?? ''))).toEqual([
+      { code: '200', job: 'api' },
+      { code: '500', job: 'api' },
+    ]);
+    const ok = series.find((s) => s.labels.code === '200');
+    const values = await repo.samples('http_requests_total', [ok?.fingerprint as string], t0, t0 + 60_000);
+    expect(values.map((v) => [v.t - t0, v.value])).toEqual([
+      [0, 10],
+      [15_000, 11],
+      [30_000, 12],
+    ]);
+    const temp = await repo.findSeries(sql`metric = 'temperature'`);
+    const tv = await repo.samples('temperature', [temp[0]?.fingerprint as string], t0, t0 + 2000);
+    expect(Number.isNaN(tv[0]?.value)).toBe(true);
+    expect(tv[1]?.value).toBe(Number.POSITIVE_INFINITY);
+    // Label order does not make a new series.
+    expect(SeriesRegistry.fingerprintOf(SeriesRegistry.key('m', { a: '1', b: '2' }))).toBe(
+      SeriesRegistry.fingerprintOf(SeriesRegistry.key('m', { b: '2', a: '1' })),
+    );
+  });
+
+  it('refuses new series past the per-metric limit, keeps existing ones, and names the metric', async () => {
+    const ingest = server.app.metricsIngest;
+    const t = Date.now();
+    const r = await ingest.ingest(
+      [1, 2, 3, 4].map((i) => ({ metric: 'cardinal', labels: { user: `u${i}` }, tsMs: t, value: i })),
+      { receiver: 'test' },
+    );
+    expect(r.accepted).toBe(3);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]?.reason).toMatch(/"cardinal" already has 3 series.*metrics\.maxSeriesPerMetric/);
+    const again = await ingest.ingest([{ metric: 'cardinal', labels: { user: 'u1' }, tsMs: t + 1, value: 9 }], {
+      receiver: 'test',
+    });
+    expect(again.accepted).toBe(1);
+  });
+
+  it('rejects invalid names with the reason', async () => {
+    const r = await server.app.metricsIngest.ingest(
+      [
+        { metric: '1bad', labels: {}, tsMs: Date.now(), value: 1 },
+        { metric: 'ok_metric', labels: { 'bad-label': 'x' }, tsMs: Date.now(), value: 1 },
+      ],
+      { receiver: 'test' },
+    );
+    expect(r.accepted).toBe(0);
+    expect(r.errors.map((e) => e.index)).toEqual([0, 1]);
+  });
+});
