@@ -123,12 +123,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   app.addHook('onSend', async (_req, reply) => {
     if (closing) reply.header('connection', 'close');
   });
-  app.setErrorHandler((err, req, reply) => {
+  // Counted here, before any protocol's own error handler renders the refusal.
+  app.addHook('onError', async (req, _reply, err) => {
     if (err instanceof StellwerkError && err.code === 'STW_ERR_OVERLOADED') {
-      metrics.writesRefused.inc({ kind: 'logs' });
+      metrics.writesRefused.inc({ kind: req.url.startsWith('/api/v1/logs') ? 'logs' : 'metrics' });
     }
-    return sendProblem(req, reply, err);
   });
+  app.setErrorHandler((err, req, reply) => sendProblem(req, reply, err));
 
   app.get('/healthz', async () => ({ status: 'ok', version: VERSION, engine: deps.engineInfo?.() ?? null }));
   app.get('/readyz', async (_req, reply) => {
@@ -164,6 +165,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   await app.register(logsRoutes, { search: new LogSearch(logsRepo) });
   const metricsReceiverOptions = {
     ingest: metricsIngest,
+    metrics,
     maxBodyBytes: config.ingest.maxBodyBytes,
     decode: (body: Buffer, encoding: string | undefined) => decodeBody(body, encoding, config.ingest.maxBodyBytes),
   };

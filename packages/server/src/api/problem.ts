@@ -1,27 +1,6 @@
 import { ERRORS, type Problem } from '@stellwerk/contracts';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { StellwerkError } from '../errors.ts';
-
-/** Turns anything thrown into a catalogued error; Fastify's own errors keep their meaning. */
-export function toStellwerkError(err: unknown): StellwerkError {
-  if (err instanceof StellwerkError) return err;
-  const fe = err as FastifyError;
-  switch (fe?.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new StellwerkError('STW_ERR_BODY_TOO_LARGE', `${fe.message}; split the batch into smaller requests.`);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new StellwerkError('STW_ERR_UNSUPPORTED_MEDIA_TYPE', fe.message);
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new StellwerkError('STW_ERR_BAD_REQUEST', fe.message);
-    case 'FST_ERR_VALIDATION':
-      return new StellwerkError('STW_ERR_BAD_REQUEST', fe.message);
-  }
-  if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new StellwerkError('STW_ERR_BAD_REQUEST', fe.message);
-  }
-  return new StellwerkError('STW_ERR_INTERNAL', 'Internal error; the server log has the details.');
-}
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toStellwerkError } from '../errors.ts';
 
 /** Renders an error as RFC 9457 problem+json, the native API's error shape. */
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, thrown: unknown): FastifyReply {

@@ -24,6 +24,12 @@ export function createMetrics() {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    valuesSkipped: new Counter({
+      name: 'stellwerk_values_skipped_total',
+      help: 'Values a receiver accepted but did not store, per receiver and reason (e.g. InfluxDB string fields).',
+      labelNames: ['receiver', 'reason'] as const,
+      registers: [registry],
+    }),
     writesRefused: new Counter({
       name: 'stellwerk_writes_refused_total',
       help: 'Write requests refused because the ingest queue was full (answered 429/503).',

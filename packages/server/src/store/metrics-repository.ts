@@ -69,6 +69,22 @@ export class MetricsRepository {
       LIMIT ${p.UInt32(limit)}`);
   }
 
+  /**
+   * Series matching a condition over `metric_series` (it may read `metric` and `labels`),
+   * optionally only those with samples in [fromMs, toMs]. The condition runs in an inner query
+   * so that it sees the `labels` column, not the aggregate of the same name.
+   */
+  async matchSeries(condition: Sql, range?: { fromMs: number; toMs: number }, limit = 100_000): Promise<SeriesRow[]> {
+    const active = range
+      ? sql`AND fingerprint IN (SELECT DISTINCT fingerprint FROM metric_samples WHERE ts >= ${msTime(range.fromMs)} AND ts <= ${msTime(range.toMs)})`
+      : unsafeRaw('');
+    return this.store.query<SeriesRow>(sql`
+      SELECT metric, toString(fingerprint) AS fingerprint, any(series_labels) AS labels
+      FROM (SELECT metric, fingerprint, labels AS series_labels FROM metric_series WHERE (${condition}) ${active})
+      GROUP BY metric, fingerprint
+      LIMIT ${p.UInt32(limit)}`);
+  }
+
   /** Raw samples of some series in [fromMs, toMs], ordered by series and time. */
   async samples(metric: string | null, fingerprints: string[], fromMs: number, toMs: number): Promise<SampleRow[]> {
     if (fingerprints.length === 0) return [];

