@@ -23,6 +23,7 @@ import { remoteWriteReceiver } from './receivers/remote-write/index.ts';
 import type { Store } from './store/client.ts';
 import { LogsRepository } from './store/logs-repository.ts';
 import { MetricsRepository } from './store/metrics-repository.ts';
+import { type RetentionKind, retentionSeconds } from './store/retention.ts';
 import { BatchWriter } from './writer/batch-writer.ts';
 
 declare module 'fastify' {
@@ -153,8 +154,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     }
   });
   app.get('/api/v1/settings/retention', { config: { scope: 'read' } }, async () => {
-    const appliedSeconds = await logsRepo.retentionSeconds();
-    return { logs: config.retention.logs, applied: { logs: appliedSeconds === null ? null : `${appliedSeconds}s` } };
+    const applied = async (kind: RetentionKind) => {
+      const seconds = await retentionSeconds(deps.store, kind);
+      return seconds === null ? null : `${seconds}s`;
+    };
+    return {
+      logs: config.retention.logs,
+      metrics: config.retention.metrics,
+      applied: { logs: await applied('logs'), metrics: await applied('metrics') },
+    };
   });
 
   await app.register(logsHttpReceiver, {

@@ -4,8 +4,8 @@ import { buildApp, type StellwerkApp } from './app.ts';
 import { type Config, durationMs } from './config/index.ts';
 import { type EmbeddedEngine, startEmbeddedEngine } from './engine/index.ts';
 import { Store } from './store/client.ts';
-import { LogsRepository } from './store/logs-repository.ts';
 import { migrate } from './store/migrate.ts';
+import { RETENTION_TABLES, type RetentionKind, retentionSeconds, setRetentionSeconds } from './store/retention.ts';
 
 export interface RunningStellwerk {
   /** The built application (its ingest paths), for tests and in-process receivers. */
@@ -65,7 +65,7 @@ export async function startStellwerk(config: Config, options: { logger?: Logger 
 
   try {
     await migrate(store, logger);
-    await applyRetention(new LogsRepository(store), config, logger);
+    await applyRetention(store, config, logger);
   } catch (err) {
     await store.close().catch(() => {});
     await engine?.stop().catch(() => {});
@@ -105,13 +105,15 @@ export async function startStellwerk(config: Config, options: { logger?: Logger 
   };
 }
 
-/** Applies the configured retention to the table when it differs from what the store has. */
-async function applyRetention(repo: LogsRepository, config: Config, logger: Logger): Promise<void> {
-  const wanted = Math.round(durationMs(config.retention.logs) / 1000);
-  const current = await repo.retentionSeconds();
-  if (current === wanted) return;
-  await repo.setRetentionSeconds(wanted);
-  logger.info({ kind: 'logs', retention: config.retention.logs, previousSeconds: current }, 'retention applied');
+/** Applies each configured retention to its table when it differs from what the store has. */
+async function applyRetention(store: Store, config: Config, logger: Logger): Promise<void> {
+  for (const kind of Object.keys(RETENTION_TABLES) as RetentionKind[]) {
+    const wanted = Math.round(durationMs(config.retention[kind]) / 1000);
+    const current = await retentionSeconds(store, kind);
+    if (current === wanted) continue;
+    await setRetentionSeconds(store, kind, wanted);
+    logger.info({ kind, retention: config.retention[kind], previousSeconds: current }, 'retention applied');
+  }
 }
 
 function isLoopback(host: string): boolean {

@@ -198,7 +198,11 @@ describe('logs end to end on the embedded engine', () => {
 
   it('shows retention as configured and as applied to the store', async () => {
     const r = await get(`${base}/api/v1/settings/retention`);
-    expect(r.json).toEqual({ logs: '10000d', applied: { logs: `${10000 * 86400}s` } });
+    expect(r.json).toEqual({
+      logs: '10000d',
+      metrics: '15d',
+      applied: { logs: `${10000 * 86400}s`, metrics: `${15 * 86400}s` },
+    });
   });
 
   it('rejects records older than retention instead of losing them silently', async () => {

@@ -118,21 +118,6 @@ export class LogsRepository {
     );
     return Number(rows[0]?.c ?? 0);
   }
-
-  /** The TTL currently set on the logs table, in seconds, or null when none. */
-  async retentionSeconds(): Promise<number | null> {
-    const rows = await this.store.query<{ q: string }>(
-      sql`SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'logs'`,
-    );
-    const m = /TTL\s+toDateTime\(ts\)\s*\+\s*toIntervalSecond\((\d+)\)/i.exec(rows[0]?.q ?? '');
-    return m ? Number(m[1]) : null;
-  }
-
-  async setRetentionSeconds(seconds: number): Promise<void> {
-    if (!Number.isInteger(seconds) || seconds <= 0) throw new RangeError(`retention must be positive: ${seconds}`);
-    // An integer we validated; TTL clauses take no query parameters.
-    await this.store.command(unsafeRaw(`ALTER TABLE logs MODIFY TTL toDateTime(ts) + toIntervalSecond(${seconds})`));
-  }
 }
 
 export function timeCondition(range: TimeRange): Sql {
