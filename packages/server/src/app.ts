@@ -19,6 +19,8 @@ import { LogSearch } from './query/log-search.ts';
 import { decodeBody } from './receivers/http-body.ts';
 import { influxReceiver } from './receivers/influx/index.ts';
 import { logsHttpReceiver } from './receivers/logs-http.ts';
+import { otlpMetricsReceiver } from './receivers/otlp/index.ts';
+import { pushgatewayReceiver } from './receivers/pushgateway/index.ts';
 import { remoteWriteReceiver } from './receivers/remote-write/index.ts';
 import type { Store } from './store/client.ts';
 import { LogsRepository } from './store/logs-repository.ts';
@@ -43,6 +45,8 @@ export interface AppDeps {
 
 export interface StellwerkApp {
   app: FastifyInstance;
+  /** Stellwerk's own metrics (counters the scraper and receivers update). */
+  metrics: Metrics;
   /** The metrics ingest path, for receivers outside HTTP (scrapers) and tests. */
   metricsIngest: MetricsIngest;
   /** Flushes what the writers hold; call before closing the store. */
@@ -179,6 +183,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   };
   await app.register(influxReceiver, metricsReceiverOptions);
   await app.register(remoteWriteReceiver, metricsReceiverOptions);
+  await app.register(otlpMetricsReceiver, metricsReceiverOptions);
+  await app.register(pushgatewayReceiver, metricsReceiverOptions);
   await app.register(prometheusApi, { repo: metricsRepo });
 
   const webDir = config.server.webDir;
@@ -196,6 +202,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
 
   return {
     app,
+    metrics,
     metricsIngest,
     flush: async () => {
       await Promise.all([logWriter.flush(), seriesWriter.flush()]);

@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { buildApp, type StellwerkApp } from './app.ts';
 import { type Config, durationMs } from './config/index.ts';
 import { type EmbeddedEngine, startEmbeddedEngine } from './engine/index.ts';
+import { startScraper } from './receivers/scrape/index.ts';
 import { Store } from './store/client.ts';
 import { migrate } from './store/migrate.ts';
 import { RETENTION_TABLES, type RetentionKind, retentionSeconds, setRetentionSeconds } from './store/retention.ts';
@@ -79,13 +80,21 @@ export async function startStellwerk(config: Config, options: { logger?: Logger 
   });
   const { app, flush } = built;
   const address = await app.listen({ host: config.server.host, port: config.server.port });
+  const url = address.replace('[::1]', 'localhost');
+  const scraper = startScraper({
+    config: config.scrape,
+    selfUrl: url,
+    ingest: built.metricsIngest,
+    metrics: built.metrics,
+    logger: logger.child({ component: 'scrape' }),
+  });
   if (config.auth.tokens.length === 0) {
     logger.warn('no API tokens configured: listening on loopback only, without authentication');
   }
   let closing: Promise<void> | null = null;
   return {
     app: built,
-    url: address.replace('[::1]', 'localhost'),
+    url,
     store,
     engine,
     logger,
@@ -93,6 +102,7 @@ export async function startStellwerk(config: Config, options: { logger?: Logger 
       closing ??= (async () => {
         // Stop taking requests, and flush at once so the requests in flight get their answer
         // without waiting out the batch age; a final flush catches anything after that.
+        await scraper.stop();
         const flushing = flush().catch((err) => logger.error({ err }, 'flushing writers on shutdown failed'));
         await app.close();
         await flushing;

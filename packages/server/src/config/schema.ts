@@ -102,6 +102,36 @@ export const configSchema = z
       })
       .strict()
       .default({ maxSeries: 1_000_000, maxSeriesPerMetric: 100_000, maxLabelsPerSeries: 64, maxLabelValueBytes: 4096 }),
+    scrape: z
+      .object({
+        /** Scrape this server's own /metrics, so Stellwerk watches itself out of the box. */
+        self: z.boolean().default(true),
+        /** Default pull interval and timeout for every target. */
+        interval: duration.default('15s'),
+        timeout: duration.default('10s'),
+        /** Static targets: each a job with URLs of Prometheus-format endpoints. */
+        jobs: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                targets: z.array(z.string().url()).default([]),
+                /** Files listing targets (Prometheus file_sd format, JSON or YAML), re-read when they change. */
+                files: z.array(z.string()).default([]),
+                interval: duration.optional(),
+                timeout: duration.optional(),
+                metricsPath: z.string().optional(),
+                labels: z.record(z.string(), z.string()).default({}),
+                honorLabels: z.boolean().default(false),
+                /** Bearer token sent to the target. */
+                bearerToken: z.string().optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ self: true, interval: '15s', timeout: '10s', jobs: [] }),
     retention: z
       .object({
         /** Raw logs older than this are deleted by the store (TTL). */
