@@ -26,7 +26,7 @@ interface Stored {
 /** Everything stored under a metric name, ordered by time then labels. */
 async function stored(repo: MetricsRepository, metric: string): Promise<Stored[]> {
   const out: Stored[] = [];
-  for (const s of await repo.findSeries(sql`metric = ${p.String(metric)}`)) {
+  for (const s of await repo.matchSeries(sql`metric = ${p.String(metric)}`)) {
     for (const x of await repo.samples(metric, [s.fingerprint], -1e13, 4_102_444_800_000)) {
       out.push({ labels: s.labels, t: x.t, value: x.value });
     }

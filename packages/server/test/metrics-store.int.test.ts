@@ -27,7 +27,7 @@ describe('metric storage', () => {
     samples.push({ metric: 'temperature', labels: {}, tsMs: t0 + 1000, value: Number.POSITIVE_INFINITY });
     const r = await ingest.ingest(samples, { receiver: 'test' });
     expect(r).toEqual({ accepted: 8, rejected: 0, errors: [] });
-    const series = await repo.findSeries(sql`metric = ${p.String('http_requests_total')}`);
+    const series = await repo.matchSeries(sql`metric = ${p.String('http_requests_total')}`);
     expect(series.map((s) => s.labels).sort((a, b) => (a.code ?? '').localeCompare(b.code ?? ''))).toEqual([
       { code: '200', job: 'api' },
       { code: '500', job: 'api' },
@@ -39,7 +39,7 @@ describe('metric storage', () => {
       [15_000, 11],
       [30_000, 12],
     ]);
-    const temp = await repo.findSeries(sql`metric = 'temperature'`);
+    const temp = await repo.matchSeries(sql`metric = 'temperature'`);
     const tv = await repo.samples('temperature', [temp[0]?.fingerprint as string], t0, t0 + 2000);
     expect(Number.isNaN(tv[0]?.value)).toBe(true);
     expect(tv[1]?.value).toBe(Number.POSITIVE_INFINITY);

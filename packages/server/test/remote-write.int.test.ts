@@ -35,7 +35,7 @@ async function write(url: string, body: Buffer, headers: Record<string, string> 
 
 /** Series and samples as Stellwerk stored them, keyed by the label set. */
 async function stored(repo: MetricsRepository, metric: string, fromMs: number, toMs: number) {
-  const series = await repo.findSeries(sql`metric = ${p.String(metric)}`);
+  const series = await repo.matchSeries(sql`metric = ${p.String(metric)}`);
   const samples = await repo.samples(
     metric,
     series.map((s) => s.fingerprint),

@@ -55,24 +55,8 @@ export class MetricsRepository {
 
   /**
    * Series matching a condition over `metric` and `labels` (built by the query layer), that
-   * had samples in [fromMs, toMs] when a range is given.
-   */
-  async findSeries(condition: Sql, range?: { fromMs: number; toMs: number }, limit = 100_000): Promise<SeriesRow[]> {
-    const active = range
-      ? sql`AND fingerprint IN (SELECT DISTINCT fingerprint FROM metric_samples WHERE ts >= ${msTime(range.fromMs)} AND ts <= ${msTime(range.toMs)} AND (${condition}))`
-      : unsafeRaw('');
-    return this.store.query<SeriesRow>(sql`
-      SELECT metric, toString(fingerprint) AS fingerprint, any(labels) AS labels
-      FROM metric_series
-      WHERE (${condition}) ${active}
-      GROUP BY metric, fingerprint
-      LIMIT ${p.UInt32(limit)}`);
-  }
-
-  /**
-   * Series matching a condition over `metric_series` (it may read `metric` and `labels`),
-   * optionally only those with samples in [fromMs, toMs]. The condition runs in an inner query
-   * so that it sees the `labels` column, not the aggregate of the same name.
+   * had samples in [fromMs, toMs] when a range is given. The subquery keeps the `labels`
+   * column visible to the condition (an outer alias of the same name would shadow it).
    */
   async matchSeries(condition: Sql, range?: { fromMs: number; toMs: number }, limit = 100_000): Promise<SeriesRow[]> {
     const active = range

@@ -1,5 +1,142 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { StellwerkError } from '../../errors.ts';
+import { PromqlEngine } from '../../query/promql/engine.ts';
+import { PromqlError } from '../../query/promql/errors.ts';
+import { RepositorySource } from '../../query/promql/repository-source.ts';
+import { parseMatchSelector, SeriesQueries } from '../../query/promql/series-queries.ts';
 import type { MetricsRepository } from '../../store/metrics-repository.ts';
+import { all, first, type Params, parseDurationParam, parseForm, parseTimeParam } from './params.ts';
+import { renderValue } from './render.ts';
+
+const STATUS: Record<string, number> = { bad_data: 400, execution: 422, timeout: 503, unavailable: 503, internal: 500 };
+
+/** What Grafana and promtool read from buildinfo; the version is the Prometheus API level we follow. */
+const BUILD_INFO = {
+  version: '2.42.0',
+  revision: 'stellwerk',
+  branch: 'stellwerk',
+  buildUser: 'stellwerk',
+  buildDate: '20260101-00:00:00',
+  goVersion: 'go1.19',
+};
 
 /** The Prometheus HTTP API: query, query_range, series, labels, label values, metadata, buildinfo. */
-export async function prometheusApi(_app: FastifyInstance, _options: { repo: MetricsRepository }): Promise<void> {}
+export async function prometheusApi(app: FastifyInstance, options: { repo: MetricsRepository }): Promise<void> {
+  const engine = new PromqlEngine(new RepositorySource(options.repo));
+  const meta = new SeriesQueries(options.repo);
+
+  // promtool and Grafana POST forms; the parser lives in this plugin's scope only.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, parseForm(body as string));
+  });
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, err));
+
+  const params = (req: FastifyRequest): Params => ({
+    ...(req.query as Params),
+    ...(req.body && typeof req.body === 'object' ? (req.body as Params) : {}),
+  });
+  const both = (path: string, handler: (p: Params) => Promise<unknown>) => {
+    const h = async (req: FastifyRequest) => ({ status: 'success', data: await handler(params(req)) });
+    app.get(path, { config: { scope: 'read' } }, h);
+    app.post(path, { config: { scope: 'read' } }, h);
+  };
+
+  both('/api/v1/query', async (p) => {
+    const time = parseTimeParam(p, 'time', Date.now());
+    const value = await engine.instantQuery(required(p, 'query'), time);
+    return renderValue(value, time);
+  });
+
+  both('/api/v1/query_range', async (p) => {
+    const start = parseTimeParam(p, 'start');
+    const end = parseTimeParam(p, 'end');
+    const step = parseDurationParam(p, 'step');
+    if (end < start) throw new PromqlError('bad_data', 'end timestamp must not be before start time');
+    if (step <= 0)
+      throw new PromqlError(
+        'bad_data',
+        'zero or negative query resolution step widths are not accepted. Try a positive integer',
+      );
+    const value = await engine.rangeQuery(required(p, 'query'), start, end, step);
+    return renderValue(value, end);
+  });
+
+  both('/api/v1/series', async (p) => {
+    const matches = all(p, 'match[]');
+    if (matches.length === 0) throw new PromqlError('bad_data', 'no match[] parameter provided');
+    return meta.series(matches.map(parseMatchSelector), optionalRange(p));
+  });
+
+  both('/api/v1/labels', async (p) => meta.labelNames(all(p, 'match[]').map(parseMatchSelector)));
+
+  app.get<{ Params: { name: string } }>('/api/v1/label/:name/values', { config: { scope: 'read' } }, async (req) => {
+    const name = req.params.name;
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name))
+      throw new PromqlError('bad_data', `invalid label name: ${JSON.stringify(name)}`);
+    const p = params(req);
+    return { status: 'success', data: await meta.labelValues(name, all(p, 'match[]').map(parseMatchSelector)) };
+  });
+
+  app.get('/api/v1/metadata', { config: { scope: 'read' } }, async (req) => {
+    const p = params(req);
+    const limit = Number(first(p, 'limit') ?? '-1');
+    const rows = await meta.metadata(first(p, 'metric') || undefined);
+    const data: Record<string, Array<{ type: string; help: string; unit: string }>> = {};
+    for (const r of limit >= 0 ? rows.slice(0, limit) : rows)
+      data[r.metric] = [{ type: r.type, help: r.help, unit: r.unit }];
+    return { status: 'success', data };
+  });
+
+  app.get('/api/v1/status/buildinfo', { config: { scope: 'read' } }, async () => ({
+    status: 'success',
+    data: BUILD_INFO,
+  }));
+}
+
+function required(p: Params, name: string): string {
+  const v = first(p, name);
+  if (v === undefined || v === '') throw new PromqlError('bad_data', `invalid parameter "${name}": missing`);
+  return v;
+}
+
+function optionalRange(p: Params): { fromMs: number; toMs: number } | undefined {
+  if (!first(p, 'start') && !first(p, 'end')) return undefined;
+  return {
+    fromMs: parseTimeParam(p, 'start', -9_223_372_036_854),
+    toMs: parseTimeParam(p, 'end', 9_223_372_036_854),
+  };
+}
+
+/** Prometheus' error shape: {"status":"error","errorType":...,"error":...}. */
+function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  let errorType = 'internal';
+  let message = 'internal error; the server log has the details';
+  let status = 500;
+  if (err instanceof PromqlError) {
+    errorType = err.errorType;
+    message = err.message;
+    status = STATUS[err.errorType] ?? 500;
+  } else if (err instanceof StellwerkError) {
+    status = err.status;
+    message = err.detail;
+    errorType =
+      status === 503
+        ? 'unavailable'
+        : status === 401 || status === 403
+          ? 'unauthorized'
+          : status < 500
+            ? 'bad_data'
+            : 'internal';
+    if (err.extra.retryAfterSec !== undefined) reply.header('retry-after', String(err.extra.retryAfterSec));
+    if (status === 401) reply.header('www-authenticate', 'Bearer realm="stellwerk"');
+  } else {
+    const fe = err as { statusCode?: number; message?: string };
+    if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      status = fe.statusCode;
+      errorType = 'bad_data';
+      message = fe.message ?? 'bad request';
+    }
+  }
+  if (status >= 500) req.log.error({ err }, message);
+  return reply.status(status).type('application/json').send({ status: 'error', errorType, error: message });
+}

@@ -1,0 +1,85 @@
+import type { LabelMatcher } from './ast.ts';
+import { execError } from './errors.ts';
+import { compareLabels, type Labels } from './labels.ts';
+import { matchAll } from './matchers.ts';
+
+/** Raw samples of one series, ordered by time. */
+export interface SeriesData {
+  /** Including `__name__`. */
+  labels: Labels;
+  /** Epoch ms, ascending. */
+  t: number[];
+  v: number[];
+  /** 1 where the sample is a staleness marker (the series ended there). */
+  stale?: Uint8Array;
+}
+
+export interface QueryLimits {
+  maxSeriesPerSelector: number;
+  maxSamplesPerQuery: number;
+}
+
+export const DEFAULT_LIMITS: QueryLimits = { maxSeriesPerSelector: 10_000, maxSamplesPerQuery: 5_000_000 };
+
+/**
+ * Where the evaluator reads raw samples: the store in production (repository-source.ts), plain
+ * arrays in unit tests. One call per selector per query.
+ */
+export interface SampleSource {
+  select(matchers: readonly LabelMatcher[], fromMs: number, toMs: number, limits: QueryLimits): Promise<SeriesData[]>;
+}
+
+export function tooManySeries(limit: number): Error {
+  return execError(
+    `query selects more than ${limit} series in one selector; add label matchers to narrow it (Stellwerk's limit per selector)`,
+  );
+}
+
+/** A point in a test series: `'stale'` writes a staleness marker. */
+export type MemoryPoint = [tMs: number, value: number | 'stale'];
+
+/** An in-memory source for tests and embedding. */
+export class MemorySource implements SampleSource {
+  private readonly series: SeriesData[];
+
+  constructor(input: Array<{ labels: Labels; points: MemoryPoint[] }>) {
+    this.series = input.map(({ labels, points }) => {
+      const sorted = [...points].sort((a, b) => a[0] - b[0]);
+      const stale = new Uint8Array(sorted.length);
+      sorted.forEach(([, v], i) => {
+        if (v === 'stale') stale[i] = 1;
+      });
+      return {
+        labels,
+        t: sorted.map((x) => x[0]),
+        v: sorted.map((x) => (x[1] === 'stale' ? Number.NaN : x[1])),
+        stale,
+      };
+    });
+  }
+
+  async select(
+    matchers: readonly LabelMatcher[],
+    fromMs: number,
+    toMs: number,
+    limits: QueryLimits,
+  ): Promise<SeriesData[]> {
+    const out: SeriesData[] = [];
+    for (const s of this.series) {
+      if (!matchAll(matchers, s.labels)) continue;
+      const idx: number[] = [];
+      s.t.forEach((t, i) => {
+        if (t >= fromMs && t <= toMs) idx.push(i);
+      });
+      if (idx.length === 0) continue;
+      if (out.length >= limits.maxSeriesPerSelector) throw tooManySeries(limits.maxSeriesPerSelector);
+      out.push({
+        labels: s.labels,
+        t: idx.map((i) => s.t[i] as number),
+        v: idx.map((i) => s.v[i] as number),
+        stale: Uint8Array.from(idx.map((i) => s.stale?.[i] ?? 0)),
+      });
+    }
+    return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+}
