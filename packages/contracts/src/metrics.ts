@@ -18,6 +18,11 @@ export interface MetricSample {
   /** Epoch milliseconds. */
   tsMs: number;
   value: number;
+  /**
+   * Prometheus' staleness marker: the series ended here. Kept as a flag because the marker is
+   * one NaN bit pattern among many and JSON (and JS arithmetic) do not preserve NaN payloads.
+   */
+  stale?: boolean;
 }
 
 export interface MetricMetadata {

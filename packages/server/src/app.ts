@@ -112,7 +112,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     registry,
     (entries) => metricsRepo.upsertMetadata(entries),
     metrics,
-    { maxLabelsPerSeries: config.metrics.maxLabelsPerSeries, maxLabelValueBytes: config.metrics.maxLabelValueBytes },
+    {
+      maxLabelsPerSeries: config.metrics.maxLabelsPerSeries,
+      maxLabelValueBytes: config.metrics.maxLabelValueBytes,
+      retentionMs: durationMs(config.retention.metrics),
+      retentionText: config.retention.metrics,
+    },
   );
 
   app.addHook('onRequest', async (req) => {

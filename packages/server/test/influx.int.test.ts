@@ -70,7 +70,8 @@ describe('InfluxDB line protocol (no auth)', () => {
   let repo: MetricsRepository;
   let dir: string;
   beforeAll(async () => {
-    server = await startTestServer();
+    // The clients' fixed timestamps (2023) must survive the default 15-day metrics retention.
+    server = await startTestServer({ overrides: { retention: { metrics: '10000d' } } });
     repo = new MetricsRepository(server.running.store);
     dir = mkdtempSync(join(tmpdir(), 'stellwerk-influx-'));
   });
@@ -356,7 +357,7 @@ describe('InfluxDB line protocol with a token, a tiny queue and a small body lim
   beforeAll(async () => {
     server = await startTestServer({
       token: TOKEN,
-      overrides: { ingest: { queueMaxRecords: 5, maxBodyBytes: 2048 } },
+      overrides: { ingest: { queueMaxRecords: 5, maxBodyBytes: 2048 }, retention: { metrics: '10000d' } },
     });
     repo = new MetricsRepository(server.running.store);
   });

@@ -18,7 +18,7 @@ afterAll(async () => {
 describe('metric storage', () => {
   it('stores series once and samples by fingerprint, non-finite values included', async () => {
     const ingest = server.app.metricsIngest;
-    const t0 = Date.UTC(2026, 0, 1);
+    const t0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
     const samples: MetricSample[] = [0, 1, 2].flatMap((i) => [
       { metric: 'http_requests_total', labels: { code: '200', job: 'api' }, tsMs: t0 + i * 15_000, value: 10 + i },
       { metric: 'http_requests_total', labels: { job: 'api', code: '500' }, tsMs: t0 + i * 15_000, value: i },
@@ -63,6 +63,33 @@ describe('metric storage', () => {
       receiver: 'test',
     });
     expect(again.accepted).toBe(1);
+  });
+
+  it('tells a stale marker from a NaN sample: NaN is a value, the marker ends the series', async () => {
+    const t0 = Math.floor(Date.now() / 1000) * 1000 - 600_000;
+    await server.app.metricsIngest.ingest(
+      [
+        { metric: 'quantile_gauge', labels: { q: 'nan' }, tsMs: t0, value: Number.NaN },
+        { metric: 'quantile_gauge', labels: { q: 'ended' }, tsMs: t0, value: 5 },
+        { metric: 'quantile_gauge', labels: { q: 'ended' }, tsMs: t0 + 30_000, value: Number.NaN, stale: true },
+      ],
+      { receiver: 'test' },
+    );
+    const at = (t0 + 60_000) / 1000;
+    const res = await fetch(`${server.url}/api/v1/query?query=quantile_gauge&time=${at}`);
+    const body = (await res.json()) as {
+      data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
+    expect(body.data.result.map((r) => [r.metric.q, r.value[1]])).toEqual([['nan', 'NaN']]);
+  });
+
+  it('refuses samples older than retention instead of losing them silently', async () => {
+    const r = await server.app.metricsIngest.ingest(
+      [{ metric: 'old_metric', labels: {}, tsMs: Date.now() - 30 * 86_400_000, value: 1 }],
+      { receiver: 'test' },
+    );
+    expect(r.accepted).toBe(0);
+    expect(r.errors[0]?.reason).toMatch(/older than the metrics retention \(15d\)/);
   });
 
   it('rejects invalid names with the reason', async () => {

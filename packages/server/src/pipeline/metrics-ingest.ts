@@ -18,6 +18,9 @@ export interface MetricsIngestResult {
 export interface MetricsLimits {
   maxLabelsPerSeries: number;
   maxLabelValueBytes: number;
+  /** Samples older than this would be deleted by retention at once, so they are refused. */
+  retentionMs: number;
+  retentionText: string;
 }
 
 /**
@@ -46,9 +49,14 @@ export class MetricsIngest {
     const pending = new Set<string>();
     const pendingPerMetric = new Map<string, number>();
     const now = Date.now();
+    const oldestKeptMs = now - this.limits.retentionMs;
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i] as MetricSample;
-      const problem = this.validate(s);
+      const problem =
+        this.validate(s) ??
+        (s.tsMs < oldestKeptMs
+          ? `${s.metric} at ${new Date(s.tsMs).toISOString()} is older than the metrics retention (${this.limits.retentionText}) and would be deleted at once; raise retention.metrics to keep it`
+          : null);
       if (problem) {
         errors.push({ index: i, reason: problem });
         continue;
@@ -66,7 +74,7 @@ export class MetricsIngest {
         newSeries.push({ metric: s.metric, fingerprint });
         seriesRows += encodeSeriesRow(s.metric, fingerprint, s.labels, now);
       }
-      sampleRows += encodeSampleRow(s.metric, fingerprint, s.tsMs, s.value);
+      sampleRows += encodeSampleRow(s.metric, fingerprint, s.tsMs, s.value, s.stale === true);
       accepted++;
     }
     this.metrics.recordsReceived.inc({ receiver: options.receiver, kind: 'metrics' }, samples.length);

@@ -14,6 +14,8 @@ export interface SampleRow {
   /** Epoch milliseconds. */
   t: number;
   value: number;
+  /** A staleness marker: the series ended at t. */
+  stale: boolean;
 }
 
 /** The metrics tables: series (labels once per series), samples, metadata. */
@@ -73,13 +75,18 @@ export class MetricsRepository {
   async samples(metric: string | null, fingerprints: string[], fromMs: number, toMs: number): Promise<SampleRow[]> {
     if (fingerprints.length === 0) return [];
     const byMetric = metric === null ? unsafeRaw('1') : sql`metric = ${p.String(metric)}`;
-    const rows = await this.store.query<{ fingerprint: string; t: string; value: number | string }>(sql`
-      SELECT toString(fingerprint) AS fingerprint, toString(toUnixTimestamp64Milli(ts)) AS t, value
+    const rows = await this.store.query<{ fingerprint: string; t: string; value: number | string; stale: number }>(sql`
+      SELECT toString(fingerprint) AS fingerprint, toString(toUnixTimestamp64Milli(ts)) AS t, value, stale
       FROM metric_samples
       WHERE ${byMetric} AND fingerprint IN (SELECT arrayJoin(${p.ArrayString(fingerprints)})::UInt64)
         AND ts >= ${msTime(fromMs)} AND ts <= ${msTime(toMs)}
       ORDER BY fingerprint, ts`);
-    return rows.map((r) => ({ fingerprint: r.fingerprint, t: Number(r.t), value: toNumber(r.value) }));
+    return rows.map((r) => ({
+      fingerprint: r.fingerprint,
+      t: Number(r.t),
+      value: toNumber(r.value),
+      stale: Number(r.stale) === 1,
+    }));
   }
 
   async labelNames(condition: Sql): Promise<string[]> {

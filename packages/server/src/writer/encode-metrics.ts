@@ -3,8 +3,14 @@
  * path. Timestamps are integer milliseconds (DateTime64(3) ticks); fingerprints are decimal
  * UInt64 strings written as bare numbers, which the engine reads exactly.
  */
-export function encodeSampleRow(metric: string, fingerprint: string, tsMs: number, value: number): string {
-  return `{"metric":${JSON.stringify(metric)},"fingerprint":${fingerprint},"ts":${Math.trunc(tsMs)},"value":${floatJson(value)}}\n`;
+export function encodeSampleRow(
+  metric: string,
+  fingerprint: string,
+  tsMs: number,
+  value: number,
+  stale = false,
+): string {
+  return `{"metric":${JSON.stringify(metric)},"fingerprint":${fingerprint},"ts":${Math.trunc(tsMs)},"value":${floatJson(value)}${stale ? ',"stale":1' : ''}}\n`;
 }
 
 export function encodeSeriesRow(

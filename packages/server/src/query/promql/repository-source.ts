@@ -8,10 +8,8 @@ import { type QueryLimits, type SampleSource, type SeriesData, tooManySeries } f
  * Reads selectors from the metrics tables: matching series first (labels are stored once per
  * series), then their raw samples in one query.
  *
- * Staleness: the ingest path writes values through JSON, which keeps NaN but not its bit
- * pattern, so Prometheus' stale marker cannot be told from a NaN sample once stored. Every
- * stored NaN is therefore read as a staleness marker: a series that ended stops answering
- * instead of turning every sum over it into NaN for five minutes.
+ * Staleness: samples carry a stored `stale` flag (Prometheus' marker), so a real NaN sample
+ * stays a NaN value while a marker ends its series.
  */
 export class RepositorySource implements SampleSource {
   constructor(private readonly repo: MetricsRepository) {}
@@ -32,25 +30,28 @@ export class RepositorySource implements SampleSource {
       fromMs,
       toMs,
     );
-    const byFp = new Map<string, { t: number[]; v: number[] }>();
+    const byFp = new Map<string, { t: number[]; v: number[]; s: number[] }>();
     for (const s of samples) {
       let acc = byFp.get(s.fingerprint);
       if (!acc) {
-        acc = { t: [], v: [] };
+        acc = { t: [], v: [], s: [] };
         byFp.set(s.fingerprint, acc);
       }
       // The engine may hold a sample twice until merges deduplicate; keep one per timestamp.
-      if (acc.t[acc.t.length - 1] === s.t) acc.v[acc.v.length - 1] = s.value;
-      else {
+      if (acc.t[acc.t.length - 1] === s.t) {
+        acc.v[acc.v.length - 1] = s.value;
+        acc.s[acc.s.length - 1] = s.stale ? 1 : 0;
+      } else {
         acc.t.push(s.t);
         acc.v.push(s.value);
+        acc.s.push(s.stale ? 1 : 0);
       }
     }
     const out: SeriesData[] = [];
     for (const r of rows) {
       const acc = byFp.get(r.fingerprint);
       if (!acc) continue;
-      const stale = Uint8Array.from(acc.v, (v) => (Number.isNaN(v) ? 1 : 0));
+      const stale = Uint8Array.from(acc.s);
       out.push({ labels: { ...r.labels, __name__: r.metric }, t: acc.t, v: acc.v, stale });
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));

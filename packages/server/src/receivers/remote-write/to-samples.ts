@@ -66,7 +66,11 @@ export function toMetricSamples(req: WriteRequest): ConvertedWrite {
       continue;
     }
     for (const s of ts.samples) {
-      out.samples.push({ metric: metric as string, labels, tsMs: s.timestampMs, value: s.value });
+      out.samples.push(
+        s.stale
+          ? { metric: metric as string, labels, tsMs: s.timestampMs, value: s.value, stale: true }
+          : { metric: metric as string, labels, tsMs: s.timestampMs, value: s.value },
+      );
     }
   }
   for (let i = 0; i < req.metadata.length; i++) {

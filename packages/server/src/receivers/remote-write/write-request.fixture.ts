@@ -31,7 +31,9 @@ function timeSeries(ts: Partial<RemoteWriteSeries>): Buffer {
   for (const s of ts.samples ?? []) {
     const v = Buffer.alloc(9);
     v[0] = (1 << 3) | 1;
-    v.writeDoubleLE(s.value, 1);
+    // The marker's bytes are written as such: JS does not promise to keep a NaN's payload.
+    if (s.stale) Buffer.from([2, 0, 0, 0, 0, 0, 0xf0, 0x7f]).copy(v, 1);
+    else v.writeDoubleLE(s.value, 1);
     parts.push(field(2, Buffer.concat([v, Buffer.from([(2 << 3) | 0]), varint(BigInt(s.timestampMs))])));
   }
   // Opaque stand-ins: the reader only counts these.

@@ -117,7 +117,7 @@ describe('remote_write protobuf reader', () => {
           ],
           samples: [
             { value: Number.NaN, timestampMs: 1 },
-            { value: STALE_NAN, timestampMs: 2 },
+            { value: STALE_NAN, stale: true, timestampMs: 2 },
             { value: Number.NEGATIVE_INFINITY, timestampMs: -1000 },
             { value: -0.5, timestampMs: 2 ** 52 },
             { value: 0, timestampMs: 0 },
@@ -131,11 +131,14 @@ describe('remote_write protobuf reader', () => {
     const s = req.timeseries[0]?.samples ?? [];
     expect(Number.isNaN(s[0]?.value)).toBe(true);
     expect(Number.isNaN(s[1]?.value)).toBe(true);
+    // Only the marker's exact bit pattern counts as stale; a plain NaN stays a value.
+    expect(s.map((x) => x.stale === true)).toEqual([false, true, false, false, false]);
     expect(s.map((x) => x.timestampMs)).toEqual([1, 2, -1000, 2 ** 52, 0]);
     expect(s.slice(2).map((x) => x.value)).toEqual([Number.NEGATIVE_INFINITY, -0.5, 0]);
     const out = toMetricSamples(req);
     // An empty label value means "no such label" in Prometheus.
     expect(out.samples[0]?.labels).toEqual({});
+    expect(out.samples.map((x) => x.stale === true)).toEqual([false, true, false, false, false]);
     expect(out.histograms).toBe(2);
     expect(out.exemplars).toBe(1);
   });

@@ -22,6 +22,8 @@ export interface RemoteWriteLabel {
 
 export interface RemoteWriteSample {
   value: number;
+  /** The value was Prometheus' stale marker (NaN with payload 0x7ff0000000000002). */
+  stale?: boolean;
   /** Epoch milliseconds (int64 on the wire). */
   timestampMs: number;
 }
@@ -142,6 +144,11 @@ class Reader {
     return v;
   }
 
+  /** Whether the 8 bytes just read as a double were the stale-marker bit pattern. */
+  lastDoubleWasStaleMarker(): boolean {
+    return this.buf.readUInt32LE(this.pos - 8) === 0x00000002 && this.buf.readUInt32LE(this.pos - 4) === 0x7ff00000;
+  }
+
   /** The raw tag (field << 3 | wire type); field 0 is never valid, which also catches zero padding. */
   tag(end: number): number {
     const t = this.uint32(end);
@@ -232,14 +239,17 @@ function readLabel(r: Reader, end: number): RemoteWriteLabel {
 
 function readSample(r: Reader, end: number): RemoteWriteSample {
   let value = 0;
+  let stale = false;
   let timestampMs = 0;
   while (r.pos < end) {
     const t = r.tag(end);
-    if (t === ((1 << 3) | WIRE_I64)) value = r.double(end);
-    else if (t === ((2 << 3) | WIRE_VARINT)) timestampMs = r.int64(end);
+    if (t === ((1 << 3) | WIRE_I64)) {
+      value = r.double(end);
+      stale = r.lastDoubleWasStaleMarker();
+    } else if (t === ((2 << 3) | WIRE_VARINT)) timestampMs = r.int64(end);
     else r.skip(t & 7, end);
   }
-  return { value, timestampMs };
+  return stale ? { value, stale, timestampMs } : { value, timestampMs };
 }
 
 function readMetadata(r: Reader, end: number): RemoteWriteMetadata {
