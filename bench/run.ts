@@ -2,14 +2,15 @@
  * `npm run bench`: log ingest end to end against the engine's raw insert, event-loop delay
  * under ingest plus a heavy query, and search latency over millions of stored logs. Figures
  * are ratios within one run where a baseline exists, because these machines are noisy.
- * Pick sections with BENCH_ONLY=ingest,loop,search.
+ * Pick sections with BENCH_ONLY=ingest,loop,search,metrics.
  */
 import { execSync } from 'node:child_process';
 import { measureEventLoop, printEventLoop } from './event-loop.ts';
 import { benchIngest } from './logs-ingest.ts';
+import { benchMetricsIngest } from './metrics-ingest.ts';
 import { benchSearch } from './search.ts';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'ingest,loop,search').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'ingest,loop,search,metrics').split(','));
 const commit = (() => {
   try {
     return execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
@@ -30,4 +31,8 @@ if (only.has('loop')) {
 if (only.has('search')) {
   console.log('\nSearch over stored logs (target: term search p50 < 300 ms over 5M)');
   await benchSearch();
+}
+if (only.has('metrics')) {
+  console.log('\nMetrics: line protocol ingest (TSBS-like cpu, 100 hosts × 10 fields, 5k lines a request)');
+  await benchMetricsIngest();
 }

@@ -1,0 +1,140 @@
+/**
+ * Line-protocol ingest of TSBS-like cpu data (100 hosts × 10 fields, 5k lines a request) into
+ * Stellwerk, InfluxDB 1.6 and VictoriaMetrics in the same run: field values/s at 1, 2 and 4
+ * connections, bytes per sample on disk, and three dashboard queries on each.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCli, waitForExit } from '../packages/server/test/process.ts';
+import { fmt, percentile, postAll } from './lib/measure.ts';
+import { diskBytes, type Peer, startInflux, startVictoria } from './lib/peers.ts';
+import { cpuBatches } from './lib/tsbs-cpu.ts';
+
+const HOSTS = 100;
+const LINES = 5000;
+const BATCHES_PER_SETTING = Number(process.env.BENCH_METRICS_BATCHES ?? 20);
+
+interface Target {
+  name: string;
+  start(dir: string): Promise<(Peer & { writeUrl: string; okStatus: number }) | null>;
+  queries(host: string, startS: number, endS: number): Array<{ name: string; url: string }>;
+}
+
+const promql = (base: string, startS: number, endS: number, host: string) => [
+  {
+    name: 'one host, 1-min avg over 12 h',
+    url: `${base}/api/v1/query_range?query=${encodeURIComponent(`avg_over_time(cpu_usage_user{hostname="${host}"}[1m])`)}&start=${endS - 12 * 3600}&end=${endS}&step=60`,
+  },
+  {
+    name: 'max per host per hour, 12 h',
+    url: `${base}/api/v1/query_range?query=${encodeURIComponent('max by (hostname) (max_over_time(cpu_usage_user[1h]))')}&start=${endS - 12 * 3600}&end=${endS}&step=3600`,
+  },
+  {
+    name: 'last value per host',
+    url: `${base}/api/v1/query?query=${encodeURIComponent('last_over_time(cpu_usage_user[5m])')}&time=${endS}`,
+  },
+];
+
+const TARGETS: Target[] = [
+  {
+    name: 'Stellwerk',
+    async start(dir) {
+      const server = await startCli(['--data-dir', dir], { STELLWERK_INGEST__QUEUE_MAX_RECORDS: '2000000' });
+      return {
+        url: server.url,
+        writeUrl: `${server.url}/write?db=bench`,
+        okStatus: 204,
+        stop: async () => {
+          server.child.kill('SIGTERM');
+          await waitForExit(server.child);
+        },
+      };
+    },
+    queries: (host, s, e) => promql('', s, e, host),
+  },
+  {
+    name: 'InfluxDB 1.6',
+    async start(dir) {
+      const p = await startInflux(dir);
+      return p && { ...p, writeUrl: `${p.url}/write?db=bench`, okStatus: 204 };
+    },
+    queries: (host, s, e) => {
+      const q = (text: string) => `/query?db=bench&q=${encodeURIComponent(text)}`;
+      const range = `time > ${(e - 12 * 3600) * 1e9} AND time <= ${e * 1e9}`;
+      return [
+        {
+          name: 'one host, 1-min avg over 12 h',
+          url: q(`SELECT mean(usage_user) FROM cpu WHERE hostname='${host}' AND ${range} GROUP BY time(1m)`),
+        },
+        {
+          name: 'max per host per hour, 12 h',
+          url: q(`SELECT max(usage_user) FROM cpu WHERE ${range} GROUP BY time(1h), hostname`),
+        },
+        { name: 'last value per host', url: q('SELECT last(usage_user) FROM cpu GROUP BY hostname') },
+      ];
+    },
+  },
+  {
+    name: 'VictoriaMetrics 1.79',
+    async start(dir) {
+      const p = await startVictoria(dir);
+      return p && { ...p, writeUrl: `${p.url}/write?db=bench`, okStatus: 204 };
+    },
+    queries: (host, s, e) => promql('', s, e, host),
+  },
+];
+
+export async function benchMetricsIngest(): Promise<void> {
+  const { bodies, startMs, endMs, values } = cpuBatches(HOSTS, BATCHES_PER_SETTING * 3, LINES, Date.now() - 60_000);
+  // Line protocol's default precision is ns: every target reads the same bytes.
+  const nsBodies = bodies.map((b) => Buffer.from(b.toString().replace(/ (\d{13})\n/g, ' $1000000\n')));
+  const perSetting = values / 3;
+  const results: Record<string, Record<number, number>> = {};
+  for (const target of TARGETS) {
+    const dir = mkdtempSync(join(tmpdir(), 'stw-bench-metrics-'));
+    const running = await target.start(dir);
+    if (!running) {
+      console.log(`  ${target.name}: not installed, skipped`);
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    try {
+      results[target.name] = {};
+      for (const [i, connections] of [1, 2, 4].entries()) {
+        const slice = nsBodies.slice(i * BATCHES_PER_SETTING, (i + 1) * BATCHES_PER_SETTING);
+        const seconds = await postAll(running.writeUrl, slice, connections, {}, running.okStatus);
+        (results[target.name] as Record<number, number>)[connections] = perSetting / seconds;
+      }
+      const line = [1, 2, 4].map((c) => `${fmt(results[target.name]?.[c] ?? 0)}`).join(' / ');
+      console.log(`  ${target.name}: ${line} field values/s at 1 / 2 / 4 connections`);
+      const endS = Math.floor(endMs / 1000);
+      const latencies: string[] = [];
+      for (const q of target.queries('host_7', Math.floor(startMs / 1000), endS)) {
+        const times: number[] = [];
+        for (let r = 0; r < 5; r++) {
+          const t = performance.now();
+          const res = await fetch(`${running.url}${q.url}`);
+          const text = await res.text();
+          if (res.status !== 200) throw new Error(`${target.name} ${q.name}: ${res.status} ${text.slice(0, 200)}`);
+          times.push(performance.now() - t);
+        }
+        latencies.push(`${q.name} ${fmt(percentile(times, 50), 1)} ms`);
+      }
+      console.log(`    queries (p50 of 5): ${latencies.join('; ')}`);
+    } finally {
+      await running.stop();
+    }
+    console.log(
+      `    on disk: ${fmt(diskBytes(dir) / values, 2)} bytes per value (${fmt(values)} values, whole data directory)`,
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ours = results.Stellwerk;
+  for (const peer of ['InfluxDB 1.6', 'VictoriaMetrics 1.79']) {
+    const theirs = results[peer];
+    if (!ours || !theirs) continue;
+    const ratios = [1, 2, 4].map((c) => fmt((ours[c] ?? 0) / (theirs[c] ?? 1), 2)).join(' / ');
+    console.log(`  Stellwerk / ${peer}: ${ratios} at 1 / 2 / 4 connections`);
+  }
+}
