@@ -65,6 +65,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     logController: new LogController({ disableRequestLogging: true }),
   });
   const auth = new TokenAuthority(config.auth);
+  const webDir = config.server.webDir;
+  const hasUi = webDir !== undefined && webDir !== '' && existsSync(join(webDir, 'index.html'));
   const logsRepo = new LogsRepository(deps.store);
 
   const writerFor = (kind: string, insert: (body: Buffer, token: string) => Promise<void>) =>
@@ -150,7 +152,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     }
     return { status: 'ready' };
   });
-  app.get('/metrics', { config: { scope: 'read' } }, async (_req, reply) => {
+  // /metrics is both Stellwerk's own exposition and the UI's Metrics page: a browser asking
+  // for HTML gets the page, scrapers get the metrics (and need the read scope).
+  app.get('/metrics', async (req, reply) => {
+    const accept = req.headers.accept ?? '';
+    if (hasUi && accept.includes('text/html')) return reply.sendFile('index.html');
+    auth.check(req, 'read');
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
@@ -192,8 +199,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   await app.register(pushgatewayReceiver, metricsReceiverOptions);
   await app.register(prometheusApi, { repo: metricsRepo });
 
-  const webDir = config.server.webDir;
-  const hasUi = webDir !== undefined && webDir !== '' && existsSync(join(webDir, 'index.html'));
   if (hasUi) await app.register(fastifyStatic, { root: webDir, wildcard: false, index: 'index.html' });
   app.setNotFoundHandler((req, reply) => {
     // The UI routes on the client: unknown non-API GETs get the app's page.

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { LogsPage } from '../features/logs/index.ts';
+import { MetricsPage } from '../features/metrics/index.ts';
 import { OverviewPage } from '../features/overview/index.ts';
 
 export interface Route {
@@ -32,12 +33,13 @@ export const ROUTES: Route[] = [
     timeRange: true,
     render: () => <LogsPage />,
   },
-  placeholder(
-    '/metrics',
-    'Metrics',
-    'M2 13l3.5-4 3 2.5L14 4',
-    'Time series from your services, hosts and jobs, charted and queried with PromQL, side by side with the logs of the same moment.',
-  ),
+  {
+    path: '/metrics',
+    label: 'Metrics',
+    icon: svg('M2 13l3.5-4 3 2.5L14 4'),
+    timeRange: true,
+    render: () => <MetricsPage />,
+  },
   placeholder(
     '/runs',
     'Runs',
