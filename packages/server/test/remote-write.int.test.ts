@@ -134,7 +134,8 @@ describe('remote_write from a real Prometheus 2.42', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stellwerk-prom-'));
-    server = await startTestServer({ token: TOKEN });
+    // No self-scrape: it would add an `up` series Prometheus does not have.
+    server = await startTestServer({ token: TOKEN, overrides: { scrape: { self: false } } });
     repo = new MetricsRepository(server.running.store);
     const started = await startPrometheus(dir, server.url, TOKEN);
     prometheus = started.child;
@@ -306,7 +307,7 @@ describe('remote_write under overload', () => {
   let prometheus: ChildProcess | undefined;
   let dir = '';
   beforeAll(async () => {
-    server = await startTestServer({ overrides: { ingest: { queueMaxRecords: 5 } } });
+    server = await startTestServer({ overrides: { ingest: { queueMaxRecords: 5 }, scrape: { self: false } } });
   });
   afterAll(async () => {
     await killPrometheus(prometheus);
