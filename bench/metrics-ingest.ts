@@ -21,7 +21,7 @@ interface Target {
   queries(host: string, startS: number, endS: number): Array<{ name: string; url: string }>;
 }
 
-const promql = (base: string, startS: number, endS: number, host: string) => [
+const promql = (base: string, endS: number, host: string) => [
   {
     name: 'one host, 1-min avg over 12 h',
     url: `${base}/api/v1/query_range?query=${encodeURIComponent(`avg_over_time(cpu_usage_user{hostname="${host}"}[1m])`)}&start=${endS - 12 * 3600}&end=${endS}&step=60`,
@@ -51,7 +51,7 @@ const TARGETS: Target[] = [
         },
       };
     },
-    queries: (host, s, e) => promql('', s, e, host),
+    queries: (host, _s, e) => promql('', e, host),
   },
   {
     name: 'InfluxDB 1.6',
@@ -59,7 +59,7 @@ const TARGETS: Target[] = [
       const p = await startInflux(dir);
       return p && { ...p, writeUrl: `${p.url}/write?db=bench`, okStatus: 204 };
     },
-    queries: (host, s, e) => {
+    queries: (host, _s, e) => {
       const q = (text: string) => `/query?db=bench&q=${encodeURIComponent(text)}`;
       const range = `time > ${(e - 12 * 3600) * 1e9} AND time <= ${e * 1e9}`;
       return [
@@ -81,7 +81,7 @@ const TARGETS: Target[] = [
       const p = await startVictoria(dir);
       return p && { ...p, writeUrl: `${p.url}/write?db=bench`, okStatus: 204 };
     },
-    queries: (host, s, e) => promql('', s, e, host),
+    queries: (host, _s, e) => promql('', e, host),
   },
 ];
 

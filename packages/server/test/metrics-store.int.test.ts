@@ -63,6 +63,14 @@ describe('metric storage', () => {
       receiver: 'test',
     });
     expect(again.accepted).toBe(1);
+    // The refusal is counted, and the cardinality view names the top producer.
+    const m = await (await fetch(`${server.url}/metrics`)).text();
+    expect(m).toMatch(/stellwerk_records_rejected_total\{receiver="test",reason="cardinality"\} 1/);
+    const tsdb = (await (await fetch(`${server.url}/api/v1/status/tsdb?limit=1000`)).json()) as any;
+    expect(tsdb.status).toBe('success');
+    expect(tsdb.data.seriesCountByMetricName).toContainEqual({ name: 'cardinal', value: 3 });
+    expect(tsdb.data.labelValueCountByLabelName).toContainEqual({ name: 'user', value: 3 });
+    expect(tsdb.data.headStats.numSeries).toBeGreaterThanOrEqual(3);
   });
 
   it('tells a stale marker from a NaN sample: NaN is a value, the marker ends the series', async () => {

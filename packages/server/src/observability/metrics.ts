@@ -30,6 +30,11 @@ export function createMetrics() {
       labelNames: ['receiver', 'reason'] as const,
       registers: [registry],
     }),
+    metricSeries: new Gauge({
+      name: 'stellwerk_metric_series',
+      help: 'Metric series stored, counted against metrics.maxSeries.',
+      registers: [registry],
+    }),
     writesRefused: new Counter({
       name: 'stellwerk_writes_refused_total',
       help: 'Write requests refused because the ingest queue was full (answered 429/503).',

@@ -42,6 +42,7 @@ export class MetricsIngest {
     options: { receiver: string; idempotencyToken?: string; metadata?: MetricMetadata[] },
   ): Promise<MetricsIngestResult> {
     const errors: MetricsIngestResult['errors'] = [];
+    let overLimit = 0;
     let sampleRows = '';
     let accepted = 0;
     let seriesRows = '';
@@ -67,6 +68,7 @@ export class MetricsIngest {
           this.registry.checkRoom(s.metric, pending.size, pendingPerMetric.get(s.metric) ?? 0);
         } catch (err) {
           errors.push({ index: i, reason: (err as StellwerkError).detail });
+          overLimit++;
           continue;
         }
         pending.add(fingerprint);
@@ -78,13 +80,17 @@ export class MetricsIngest {
       accepted++;
     }
     this.metrics.recordsReceived.inc({ receiver: options.receiver, kind: 'metrics' }, samples.length);
-    if (errors.length > 0)
-      this.metrics.recordsRejected.inc({ receiver: options.receiver, reason: 'invalid' }, errors.length);
+    if (errors.length > overLimit) {
+      this.metrics.recordsRejected.inc({ receiver: options.receiver, reason: 'invalid' }, errors.length - overLimit);
+    }
+    if (overLimit > 0)
+      this.metrics.recordsRejected.inc({ receiver: options.receiver, reason: 'cardinality' }, overLimit);
     if (options.metadata && options.metadata.length > 0) await this.storeMetadata(options.metadata);
     if (newSeries.length > 0) {
       const token = options.idempotencyToken ? `${options.idempotencyToken}:series` : undefined;
       await this.seriesWriter.write(seriesRows, newSeries.length, token);
       for (const n of newSeries) this.registry.admit(n.metric, n.fingerprint);
+      this.metrics.metricSeries.set(this.registry.seriesCount);
     }
     await this.samplesWriter.write(sampleRows, accepted, options.idempotencyToken);
     return { accepted, rejected: errors.length, errors };

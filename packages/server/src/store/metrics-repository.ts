@@ -47,6 +47,35 @@ export class MetricsRepository {
     return rows.map((r) => ({ metric: r.metric, n: Number(r.n) }));
   }
 
+  /** Where the series come from: the top producers by metric, label and label pair. */
+  async cardinality(limit: number): Promise<{
+    numSeries: number;
+    byMetric: Array<{ name: string; value: number }>;
+    valuesByLabel: Array<{ name: string; value: number }>;
+    byLabelPair: Array<{ name: string; value: number }>;
+  }> {
+    const top = (rows: Array<{ name: string; value: string }>) =>
+      rows.map((r) => ({ name: r.name, value: Number(r.value) }));
+    const [total] = await this.store.query<{ n: string }>(
+      sql`SELECT toString(uniqExact(fingerprint)) AS n FROM metric_series`,
+    );
+    const byMetric = await this.store.query<{ name: string; value: string }>(sql`
+      SELECT metric AS name, toString(uniqExact(fingerprint)) AS value FROM metric_series
+      GROUP BY metric ORDER BY uniqExact(fingerprint) DESC, name LIMIT ${p.UInt32(limit)}`);
+    const valuesByLabel = await this.store.query<{ name: string; value: string }>(sql`
+      SELECT k AS name, toString(uniqExact(labels[k])) AS value FROM metric_series ARRAY JOIN mapKeys(labels) AS k
+      GROUP BY k ORDER BY uniqExact(labels[k]) DESC, name LIMIT ${p.UInt32(limit)}`);
+    const byLabelPair = await this.store.query<{ name: string; value: string }>(sql`
+      SELECT concat(k, '=', labels[k]) AS name, toString(uniqExact(fingerprint)) AS value FROM metric_series
+      ARRAY JOIN mapKeys(labels) AS k GROUP BY name ORDER BY uniqExact(fingerprint) DESC, name LIMIT ${p.UInt32(limit)}`);
+    return {
+      numSeries: Number(total?.n ?? 0),
+      byMetric: top(byMetric),
+      valuesByLabel: top(valuesByLabel),
+      byLabelPair: top(byLabelPair),
+    };
+  }
+
   /** Known fingerprints, to warm the writer's series cache at start. */
   async fingerprints(limit: number): Promise<string[]> {
     const rows = await this.store.query<{ f: string }>(

@@ -87,6 +87,32 @@ export async function prometheusApi(app: FastifyInstance, options: { repo: Metri
     return { status: 'success', data };
   });
 
+  // Prometheus' cardinality view (what Grafana and promtool read): the top series producers.
+  app.get('/api/v1/status/tsdb', { config: { scope: 'read' } }, async (req) => {
+    const raw = first(req.query as Params, 'limit');
+    const limit = raw === undefined ? 10 : Number(raw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new PromqlError('bad_data', `invalid parameter "limit": must be a whole number from 1 to 10000`);
+    }
+    const c = await options.repo.cardinality(limit);
+    return {
+      status: 'success',
+      data: {
+        headStats: {
+          numSeries: c.numSeries,
+          numLabelPairs: c.byLabelPair.length,
+          chunkCount: 0,
+          minTime: 0,
+          maxTime: 0,
+        },
+        seriesCountByMetricName: c.byMetric,
+        labelValueCountByLabelName: c.valuesByLabel,
+        memoryInBytesByLabelName: [],
+        seriesCountByLabelValuePair: c.byLabelPair,
+      },
+    };
+  });
+
   app.get('/api/v1/status/buildinfo', { config: { scope: 'read' } }, async () => ({
     status: 'success',
     data: BUILD_INFO,
