@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCli, waitForExit } from '../packages/server/test/process.ts';
-import { fmt, percentile, postAll } from './lib/measure.ts';
+import { cpuSecondsOf, fmt, percentile, postAll } from './lib/measure.ts';
 import { diskBytes, type Peer, startInflux, startVictoria } from './lib/peers.ts';
 import { cpuBatches } from './lib/tsbs-cpu.ts';
 
@@ -17,7 +17,7 @@ const BATCHES_PER_SETTING = Number(process.env.BENCH_METRICS_BATCHES ?? 20);
 
 interface Target {
   name: string;
-  start(dir: string): Promise<(Peer & { writeUrl: string; okStatus: number }) | null>;
+  start(dir: string): Promise<(Peer & { writeUrl: string; okStatus: number; pids?: number[] }) | null>;
   queries(host: string, startS: number, endS: number): Array<{ name: string; url: string }>;
 }
 
@@ -41,8 +41,10 @@ const TARGETS: Target[] = [
     name: 'Stellwerk',
     async start(dir) {
       const server = await startCli(['--data-dir', dir], { STELLWERK_INGEST__QUEUE_MAX_RECORDS: '2000000' });
+      const health = (await (await fetch(`${server.url}/healthz`)).json()) as { engine: { pid: number } };
       return {
         url: server.url,
+        pids: [server.child.pid as number, health.engine.pid],
         writeUrl: `${server.url}/write?db=bench`,
         okStatus: 204,
         stop: async () => {
@@ -101,10 +103,17 @@ export async function benchMetricsIngest(): Promise<void> {
     }
     try {
       results[target.name] = {};
+      const cpuBefore = running.pids?.map(cpuSecondsOf);
       for (const [i, connections] of [1, 2, 4].entries()) {
         const slice = nsBodies.slice(i * BATCHES_PER_SETTING, (i + 1) * BATCHES_PER_SETTING);
         const seconds = await postAll(running.writeUrl, slice, connections, {}, running.okStatus);
         (results[target.name] as Record<number, number>)[connections] = perSetting / seconds;
+      }
+      if (running.pids && cpuBefore) {
+        const [server, engine] = running.pids.map((pid, i) => cpuSecondsOf(pid) - (cpuBefore[i] ?? 0));
+        console.log(
+          `    CPU per million values: server ${fmt(((server ?? 0) * 1e6) / values, 1)} s (parse, series, encode, HTTP), engine ${fmt(((engine ?? 0) * 1e6) / values, 1)} s (insert)`,
+        );
       }
       const line = [1, 2, 4].map((c) => `${fmt(results[target.name]?.[c] ?? 0)}`).join(' / ');
       console.log(`  ${target.name}: ${line} field values/s at 1 / 2 / 4 connections`);

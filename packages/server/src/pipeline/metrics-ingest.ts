@@ -96,9 +96,15 @@ export class MetricsIngest {
     return { accepted, rejected: errors.length, errors };
   }
 
+  /** Labels objects already found valid: shared by the samples of one point, checked once. */
+  private readonly validLabels = new WeakSet<Record<string, string>>();
+
   private validate(s: MetricSample): string | null {
-    if (!METRIC_NAME.test(s.metric))
+    if (!METRIC_NAME.test(s.metric)) {
       return `metric name "${s.metric}" is not valid (letters, digits, _ and :, not starting with a digit)`;
+    }
+    if (!Number.isFinite(s.tsMs)) return `${s.metric} has no valid timestamp`;
+    if (this.validLabels.has(s.labels)) return null;
     let count = 0;
     for (const name in s.labels) {
       count++;
@@ -111,7 +117,7 @@ export class MetricsIngest {
     if (count > this.limits.maxLabelsPerSeries) {
       return `${s.metric} has ${count} labels, more than ${this.limits.maxLabelsPerSeries} (metrics.maxLabelsPerSeries)`;
     }
-    if (!Number.isFinite(s.tsMs)) return `${s.metric} has no valid timestamp`;
+    this.validLabels.add(s.labels);
     return null;
   }
 }

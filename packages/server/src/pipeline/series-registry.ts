@@ -29,11 +29,21 @@ export class SeriesRegistry {
     return this.total;
   }
 
+  /**
+   * Receivers hand one labels object to all samples of a point (InfluxDB: one per field), so
+   * the sorted label part of the key is built once per object. Labels are never mutated after
+   * they reach the pipeline.
+   */
+  private static readonly labelParts = new WeakMap<Record<string, string>, string>();
+
   static key(metric: string, labels: Record<string, string>): string {
-    const names = Object.keys(labels).sort();
-    let key = metric;
-    for (const n of names) key += `\u0000${n}\u0000${labels[n]}`;
-    return key;
+    let part = SeriesRegistry.labelParts.get(labels);
+    if (part === undefined) {
+      part = '';
+      for (const n of Object.keys(labels).sort()) part += `\u0000${n}\u0000${labels[n]}`;
+      SeriesRegistry.labelParts.set(labels, part);
+    }
+    return metric + part;
   }
 
   static fingerprintOf(key: string): string {
