@@ -16,6 +16,11 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
     env: { ...process.env, STELLWERK_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Whatever happens to the test or bench process, the server it started does not outlive it
+  // (its engine follows the server on its own).
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   let out = '';
   child.stdout?.on('data', (d) => {
     out += d;
