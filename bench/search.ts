@@ -11,21 +11,8 @@ import pino from 'pino';
 import { loadConfig } from '../packages/server/src/config/index.ts';
 import { startStellwerk } from '../packages/server/src/server.ts';
 import { unsafeRaw } from '../packages/server/src/store/sql.ts';
+import { WORDS } from './lib/log-lines.ts';
 import { fmt, mib, percentile, rssOf } from './lib/measure.ts';
-
-const WORDS = [
-  'request',
-  'handled',
-  'upstream',
-  'timeout',
-  'cache',
-  'miss',
-  'model',
-  'loaded',
-  'retry',
-  'queue',
-  'flush',
-];
 
 export interface SearchResult {
   rows: number;

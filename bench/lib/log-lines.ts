@@ -2,7 +2,8 @@
 const SERVICES = ['api', 'checkout', 'trainer', 'feature-store', 'scheduler'];
 const LEVELS = ['info', 'info', 'info', 'debug', 'warn', 'error'];
 const PATHS = ['/v1/predict', '/v1/items', '/healthz', '/v1/users/login', '/v1/batch'];
-const WORDS = [
+/** The vocabulary of messages; the search bench searches these words. */
+export const WORDS = [
   'request',
   'handled',
   'upstream',
