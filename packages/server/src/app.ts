@@ -177,7 +177,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     return {
       logs: config.retention.logs,
       metrics: config.retention.metrics,
-      applied: { logs: await applied('logs'), metrics: await applied('metrics') },
+      metrics1m: config.retention.metrics1m,
+      metrics1h: config.retention.metrics1h,
+      metrics1d: config.retention.metrics1d,
+      applied: {
+        logs: await applied('logs'),
+        metrics: await applied('metrics'),
+        metrics1m: await applied('metrics1m'),
+        metrics1h: await applied('metrics1h'),
+        metrics1d: await applied('metrics1d'),
+      },
     };
   });
 

@@ -201,7 +201,16 @@ describe('logs end to end on the embedded engine', () => {
     expect(r.json).toEqual({
       logs: '10000d',
       metrics: '15d',
-      applied: { logs: `${10000 * 86400}s`, metrics: `${15 * 86400}s` },
+      metrics1m: '90d',
+      metrics1h: '730d',
+      metrics1d: '1825d',
+      applied: {
+        logs: `${10000 * 86400}s`,
+        metrics: `${15 * 86400}s`,
+        metrics1m: `${90 * 86400}s`,
+        metrics1h: `${730 * 86400}s`,
+        metrics1d: `${1825 * 86400}s`,
+      },
     });
   });
 

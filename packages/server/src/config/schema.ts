@@ -138,9 +138,15 @@ export const configSchema = z
         logs: duration.default('30d'),
         /** Raw metric samples older than this are deleted by the store (TTL). */
         metrics: duration.default('15d'),
+        /** 1-minute metric rollups older than this are deleted (TTL on the bucket start). */
+        metrics1m: duration.default('90d'),
+        /** 1-hour metric rollups. */
+        metrics1h: duration.default('730d'),
+        /** 1-day metric rollups. */
+        metrics1d: duration.default('1825d'),
       })
       .strict()
-      .default({ logs: '30d', metrics: '15d' }),
+      .default({ logs: '30d', metrics: '15d', metrics1m: '90d', metrics1h: '730d', metrics1d: '1825d' }),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import type { MetricMetadata } from '@stellwerk/contracts';
 import type { Store } from './client.ts';
-import { p, type Sql, sql, unsafeRaw } from './sql.ts';
+import { ident, p, type Sql, sql, unsafeRaw } from './sql.ts';
 
 export interface SeriesRow {
   metric: string;
@@ -16,6 +16,71 @@ export interface SampleRow {
   value: number;
   /** A staleness marker: the series ended at t. */
   stale: boolean;
+}
+
+export type RollupResolution = '1m' | '1h' | '1d';
+
+export const ROLLUP_TABLES: Record<RollupResolution, string> = {
+  '1m': 'metric_rollup_1m',
+  '1h': 'metric_rollup_1h',
+  '1d': 'metric_rollup_1d',
+};
+
+const RESOLUTION_MS: Record<RollupResolution, number> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
+
+/** One series' aggregates over one bucket; staleness markers are not counted. */
+export interface RollupRow {
+  fingerprint: string;
+  /** Bucket start, epoch milliseconds (UTC). */
+  t: number;
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+  /** The value of the earliest sample in the bucket. */
+  first: number;
+  /** The value of the latest sample in the bucket. */
+  last: number;
+}
+
+/**
+ * Which data answers a query over `rangeMs` with one point per `stepMs`:
+ * - when the range starts before raw retention (`startAgeMs > rawRetentionMs`, both given),
+ *   raw cannot answer: the tier the step allows, at least 1m;
+ * - raw when the step is under 60 s (a rollup would be coarser than a step), or when the range
+ *   is small (≤ `smallRangeMs`, default 6 h: few raw samples, and raw keeps exact counter resets);
+ * - otherwise the coarsest tier not coarser than the step: 1d when step ≥ 86400 s, 1h when
+ *   step ≥ 3600 s, else 1m.
+ */
+export function chooseResolution(
+  rangeMs: number,
+  stepMs: number,
+  opts: { smallRangeMs?: number; rawRetentionMs?: number; startAgeMs?: number } = {},
+): 'raw' | RollupResolution {
+  const byStep: RollupResolution = stepMs >= 86_400_000 ? '1d' : stepMs >= 3_600_000 ? '1h' : '1m';
+  const { smallRangeMs = 6 * 3_600_000, rawRetentionMs, startAgeMs } = opts;
+  if (rawRetentionMs !== undefined && startAgeMs !== undefined && startAgeMs > rawRetentionMs) return byStep;
+  if (stepMs < 60_000 || rangeMs <= smallRangeMs) return 'raw';
+  return byStep;
+}
+
+/**
+ * A counter's reset-adjusted increase (Prometheus semantics: a drop is a restart from 0, so
+ * the new value counts whole) over consecutive buckets of one series, ordered by time.
+ * Between buckets it compares last with the next first, as raw would. Inside a bucket only
+ * first/min/max/last are known: a reset shows as min < first or last < max, and is counted as
+ * (max - first) + last. That is exact for at most one reset per bucket whose pre-reset peak is
+ * at least the bucket's last value; otherwise it is an estimate.
+ */
+export function rollupCounterIncrease(buckets: readonly Pick<RollupRow, 'min' | 'max' | 'first' | 'last'>[]): number {
+  let total = 0;
+  let prevLast: number | undefined;
+  for (const b of buckets) {
+    if (prevLast !== undefined) total += b.first >= prevLast ? b.first - prevLast : b.first;
+    total += b.min < b.first || b.last < b.max ? b.max - b.first + b.last : b.last - b.first;
+    prevLast = b.last;
+  }
+  return total;
 }
 
 /** The metrics tables: series (labels once per series), samples, metadata. */
@@ -118,6 +183,86 @@ export class MetricsRepository {
     }));
   }
 
+  /**
+   * Rollup rows of some series with bucket start in [fromMs, toMs], ordered by series and
+   * bucket. States are merged on read: a bucket may still be spread over unmerged rows.
+   */
+  async rollup(
+    resolution: RollupResolution,
+    fingerprints: string[],
+    fromMs: number,
+    toMs: number,
+  ): Promise<RollupRow[]> {
+    if (fingerprints.length === 0) return [];
+    const rows = await this.store.query<{
+      fingerprint: string;
+      t: string;
+      min: number | string;
+      max: number | string;
+      sum: number | string;
+      count: string;
+      first: number | string;
+      last: number | string;
+    }>(sql`
+      SELECT toString(fingerprint) AS fingerprint, toString(toUnixTimestamp(bucket) * 1000) AS t,
+        minMerge(min_value) AS min, maxMerge(max_value) AS max, sumMerge(sum_value) AS sum,
+        toString(countMerge(sample_count)) AS count,
+        argMinMerge(first_value) AS first, argMaxMerge(last_value) AS last
+      FROM ${ident(ROLLUP_TABLES[resolution])}
+      WHERE fingerprint IN (SELECT arrayJoin(${p.ArrayString(fingerprints)})::UInt64)
+        AND bucket >= ${secTime(Math.ceil(fromMs / 1000))} AND bucket <= ${secTime(Math.floor(toMs / 1000))}
+      GROUP BY fingerprint, bucket
+      ORDER BY fingerprint, bucket`);
+    return rows.map((r) => ({
+      fingerprint: r.fingerprint,
+      t: Number(r.t),
+      min: toNumber(r.min),
+      max: toNumber(r.max),
+      sum: toNumber(r.sum),
+      count: Number(r.count),
+      first: toNumber(r.first),
+      last: toNumber(r.last),
+    }));
+  }
+
+  /**
+   * Recomputes all rollup tiers for [fromMs, toMs) from raw samples, e.g. after a crash
+   * between a sample insert and its views. The range is widened to whole UTC days so that
+   * every 1h and 1d bucket touched is rebuilt from all its minutes: the rebuild inserts into
+   * the 1m table only and the views cascade to 1h and 1d. Samples written into the range
+   * while it runs may be counted twice; run it over ranges that are no longer written.
+   * Returns the widened range.
+   */
+  async rebuildRollups(fromMs: number, toMs: number): Promise<{ fromMs: number; toMs: number }> {
+    const day = RESOLUTION_MS['1d'];
+    const from = Math.floor(fromMs / day) * day;
+    const to = Math.max(Math.ceil(toMs / day) * day, from + day);
+    for (const table of Object.values(ROLLUP_TABLES)) {
+      await this.store.command(
+        sql`ALTER TABLE ${ident(table)} DELETE WHERE bucket >= ${secTime(from / 1000)} AND bucket < ${secTime(to / 1000)}`,
+        { mutations_sync: 2 },
+      );
+    }
+    // The same SELECT as the 1m view (migration 005); the cascade fills 1h and 1d. One day
+    // per statement keeps the GROUP BY's memory bounded on long ranges.
+    for (let start = from; start < to; start += day) {
+      await this.store.command(
+        sql`
+        INSERT INTO metric_rollup_1m
+        SELECT metric, fingerprint, toStartOfMinute(toDateTime(ts, 'UTC')) AS bucket,
+          minState(value) AS min_value, maxState(value) AS max_value, sumState(value) AS sum_value,
+          countState() AS sample_count, argMinState(value, ts) AS first_value, argMaxState(value, ts) AS last_value
+        FROM metric_samples
+        WHERE stale = 0 AND ts >= ${msTime(start)} AND ts < ${msTime(start + day)}
+        GROUP BY metric, fingerprint, bucket`,
+        // The rollup tables deduplicate retried inserts; a rebuild re-inserts blocks identical
+        // to ones deleted a moment ago, which must not be taken for retries.
+        { insert_deduplicate: 0 },
+      );
+    }
+    return { fromMs: from, toMs: to };
+  }
+
   async labelNames(condition: Sql): Promise<string[]> {
     const rows = await this.store.query<{ k: string }>(
       sql`SELECT DISTINCT arrayJoin(mapKeys(labels)) AS k FROM metric_series WHERE ${condition} ORDER BY k`,
@@ -147,6 +292,10 @@ export class MetricsRepository {
 
 function msTime(ms: number): Sql {
   return sql`fromUnixTimestamp64Milli(${p.Int64(Math.trunc(ms))}, 'UTC')`;
+}
+
+function secTime(seconds: number): Sql {
+  return sql`toDateTime(${p.Int64(Math.trunc(seconds))}, 'UTC')`;
 }
 
 /** The engine writes non-finite floats as JSON strings ("nan", "inf", "-inf"). */
