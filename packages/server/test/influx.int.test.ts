@@ -9,6 +9,7 @@ import { FieldType, InfluxDB as InfluxV1 } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsRepository } from '../src/store/metrics-repository.ts';
 import { p, sql } from '../src/store/sql.ts';
+import { CLIENT_FIXTURES } from './fixtures.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 
 const run = promisify(execFile);
@@ -303,7 +304,7 @@ describe('InfluxDB line protocol (no auth)', () => {
   });
 
   it('replays the captured client requests (shared/clients fixtures) with 204 and stores their values', async () => {
-    const root = '/work/shared/clients/fixtures';
+    const root = CLIENT_FIXTURES;
     let replayed = 0;
     for (const client of ['influx-cli', 'influx-node']) {
       const dirPath = join(root, client);

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CLIENT_FIXTURES } from '../../../test/fixtures.ts';
 import { ExpositionError, formatOf, parseExposition } from './parse.ts';
 
-const FIXTURES = '/work/shared/clients/fixtures';
+const FIXTURES = CLIENT_FIXTURES;
 const fixture = (p: string) => readFileSync(`${FIXTURES}/${p}`, 'utf8');
 /** The capture files start with a `# Content-Type:` comment line, which is a plain comment in text format. */
 const withoutHeader = (s: string) => s.replace(/^# Content-Type:.*\n/, '');

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -13,16 +12,14 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { MetricSample } from '@stellwerk/contracts';
 import { describe, expect, it } from 'vitest';
+import { CLIENT_FIXTURES } from '../../../test/fixtures.ts';
 import { partialSuccess } from './index.ts';
 import { decodeJsonRequest } from './json.ts';
 import { decodeProtobufRequest, encodeExportResponse, encodeStatus, OtlpDecodeError } from './protobuf.ts';
 import { attributeLabels, exponentialBuckets, metricName, toMetricSamples, unitWords } from './to-samples.ts';
 
 // Bodies captured from the real OpenTelemetry JS exporters (shared/clients/README.md), beside the repo.
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..');
-const FIXTURES = [join(REPO, '../shared/clients/fixtures/otel-node'), '/work/shared/clients/fixtures/otel-node'].find(
-  (d) => existsSync(d),
-) as string;
+const FIXTURES = join(CLIENT_FIXTURES, 'otel-node');
 
 function fixture(seq: string): { body: Buffer; decoded: any; encoding?: string } {
   const meta = JSON.parse(readFileSync(join(FIXTURES, `${seq}-POST-v1_metrics.json`), 'utf8'));

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLIENT_FIXTURES } from '../../../test/fixtures.ts';
 import { StellwerkError } from '../../errors.ts';
 import { decodeBody } from './index.ts';
 import { toMetricSamples } from './to-samples.ts';
@@ -8,7 +9,7 @@ import { encodeWriteRequest, STALE_NAN, snappyBody } from './write-request.fixtu
 import { decodeWriteRequest, ProtobufError, type WriteRequest } from './write-request.ts';
 
 // Bodies captured from a real Prometheus 2.42 (see shared/clients/README.md), with their decoding.
-const FIXTURES = '/work/shared/clients/fixtures/prometheus';
+const FIXTURES = join(CLIENT_FIXTURES, 'prometheus');
 const captured = readdirSync(FIXTURES)
   .filter((f) => f.endsWith('-POST-api_v1_write.body.bin'))
   .map((f) => f.replace('.body.bin', ''));
