@@ -25,6 +25,7 @@ import { remoteWriteReceiver } from './receivers/remote-write/index.ts';
 import type { Store } from './store/client.ts';
 import { LogsRepository } from './store/logs-repository.ts';
 import { MetricsRepository } from './store/metrics-repository.ts';
+import { PushGroupsRepository } from './store/push-groups-repository.ts';
 import { type RetentionKind, retentionSeconds } from './store/retention.ts';
 import { BatchWriter } from './writer/batch-writer.ts';
 
@@ -205,7 +206,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   await app.register(influxReceiver, metricsReceiverOptions);
   await app.register(remoteWriteReceiver, metricsReceiverOptions);
   await app.register(otlpMetricsReceiver, metricsReceiverOptions);
-  await app.register(pushgatewayReceiver, metricsReceiverOptions);
+  await app.register(pushgatewayReceiver, {
+    ...metricsReceiverOptions,
+    pushGroups: new PushGroupsRepository(deps.store),
+  });
   await app.register(prometheusApi, { repo: metricsRepo });
 
   if (hasUi) await app.register(fastifyStatic, { root: webDir, wildcard: false, index: 'index.html' });

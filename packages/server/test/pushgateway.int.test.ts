@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Gauge, Pushgateway, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,22 +22,23 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Instant query via the Prometheus API, evaluated at `atMs`. */
+/** Instant query via the Prometheus API, evaluated at `atMs` (on `on`, by default the shared server). */
 async function query(
   q: string,
   atMs: number,
+  on: TestServer = server,
 ): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-  const res = await fetch(`${server.url}/api/v1/query?query=${encodeURIComponent(q)}&time=${atMs / 1000}`);
+  const res = await fetch(`${on.url}/api/v1/query?query=${encodeURIComponent(q)}&time=${atMs / 1000}`);
   const body = (await res.json()) as any;
   if (body.status !== 'success') throw new Error(`query ${q}: ${JSON.stringify(body)}`);
   return body.data.result;
 }
 
 /** Polls until the query returns exactly `n` series at `atMs`. */
-function queryUntil(q: string, atMs: number, n: number) {
+function queryUntil(q: string, atMs: number, n: number, on: TestServer = server) {
   return eventually(
     async () => {
-      const r = await query(q, atMs);
+      const r = await query(q, atMs, on);
       return r.length === n ? r : undefined;
     },
     20_000,
@@ -167,5 +171,50 @@ if sys.argv[2] == 'delete':
     // past their lookback nothing remains.
     await queryUntil('py_batch_last_success', t0 + 13 * MIN, 0);
     await queryUntil('push_time_seconds{job="py-batch"}', tDel + 1000, 0);
+  });
+});
+
+describe('Pushgateway groups across restarts', () => {
+  it('keeps a pushed group after a restart and forgets a deleted one', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stellwerk-pg-restart-'));
+    const start = () => startTestServer({ dataDir, overrides: { scrape: { self: false } } });
+    const listed = async (on: TestServer) => {
+      const body = (await (await fetch(`${on.url}/api/v1/pushgateway/groups`)).json()) as any;
+      return body.data as Array<{ labels: Record<string, string>; series: number }>;
+    };
+    let current: TestServer | undefined;
+    try {
+      current = await start();
+      const registry = new Registry();
+      new Gauge({ name: 'pg_restart_value', help: 'Survives restarts', registers: [registry] }).set(42);
+      const grouping = { jobName: 'pg-restart', groupings: { instance: 'r1' } };
+      await new Pushgateway(current.url, {}, registry).push(grouping);
+      await current.close();
+      current = undefined;
+
+      current = await start();
+      expect(await listed(current)).toEqual([
+        expect.objectContaining({ labels: { job: 'pg-restart', instance: 'r1' }, series: 1 }),
+      ]);
+      // The restored group is re-written: 10 minutes after the restart, past the lookback of
+      // anything written before it, the value is still answered.
+      const tRestart = Date.now();
+      await pushGroupsOf(current.app.metricsIngest)?.refresh(tRestart + 8 * MIN);
+      const later = await queryUntil('pg_restart_value', tRestart + 10 * MIN, 1, current);
+      expect(later[0]?.metric).toEqual({ __name__: 'pg_restart_value', job: 'pg-restart', instance: 'r1' });
+      expect(later[0]?.value[1]).toBe('42');
+
+      await new Pushgateway(current.url, {}, new Registry()).delete(grouping);
+      expect(await listed(current)).toEqual([]);
+      await current.close();
+      current = undefined;
+
+      current = await start();
+      expect(await listed(current)).toEqual([]);
+      expect(pushGroupsOf(current.app.metricsIngest)?.size).toBe(0);
+    } finally {
+      await current?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

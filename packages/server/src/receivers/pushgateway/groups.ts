@@ -6,6 +6,29 @@ export const RECEIVER = 'pushgateway';
 /** How often a group's last values are written again, so instant queries keep seeing them. */
 export const DEFAULT_REFRESH_MS = 60_000;
 
+/** A group as persisted: what is needed to resume re-writing it after a restart. */
+export interface StoredPushGroup {
+  key: string;
+  grouping: Record<string, string>;
+  series: Array<{ metric: string; labels: Record<string, string>; value: number; family: string }>;
+  metadata: MetricMetadata[];
+  pushTimeSec: number;
+  failureTimeSec: number;
+  /** Orders the saves and removes of one group: the latest wins. */
+  updatedMs: number;
+}
+
+/**
+ * Where groups are kept across restarts; absent, they live in memory only. Declared here, not
+ * imported, because receivers do not depend on the store (architecture.test.ts): the store's
+ * PushGroupsRepository matches it structurally and app.ts plugs it in.
+ */
+export interface PushGroupsPersistence {
+  save(group: StoredPushGroup): Promise<void>;
+  remove(key: string, atMs: number): Promise<void>;
+  loadAll(): Promise<StoredPushGroup[]>;
+}
+
 interface GroupSeries {
   metric: string;
   labels: Record<string, string>;
@@ -17,6 +40,8 @@ interface Group {
   grouping: Record<string, string>;
   /** Series key → its last pushed value. */
   series: Map<string, GroupSeries>;
+  /** The pushed families' metadata, kept so a restored group still has it. */
+  metadata: MetricMetadata[];
   pushTimeSec: number;
   failureTimeSec: number;
 }
@@ -35,7 +60,23 @@ export class PushGroups {
     private readonly ingest: MetricsIngest,
     private readonly log: { warn(obj: object, msg: string): void } | undefined,
     readonly refreshMs = DEFAULT_REFRESH_MS,
+    private readonly persistence?: PushGroupsPersistence,
   ) {}
+
+  /** At start: the groups persisted before a restart, so their re-writing resumes. */
+  load(stored: StoredPushGroup[]): void {
+    for (const g of stored) {
+      const series = new Map<string, GroupSeries>();
+      for (const s of g.series) series.set(seriesKey(s.metric, s.labels), s);
+      this.groups.set(groupKey(g.grouping), {
+        grouping: g.grouping,
+        series,
+        metadata: g.metadata,
+        pushTimeSec: g.pushTimeSec,
+        failureTimeSec: g.failureTimeSec,
+      });
+    }
+  }
 
   start(): void {
     this.timer = setInterval(() => {
@@ -77,9 +118,11 @@ export class PushGroups {
       const labels = { ...s.labels, ...grouping };
       next.set(seriesKey(s.metric, labels), { metric: s.metric, labels, value: s.value, family: s.family });
     }
+    const keptMetadata = old && !replace ? old.metadata.filter((m) => !families.has(m.metric)) : [];
     const group: Group = {
       grouping,
       series: next,
+      metadata: [...keptMetadata, ...metadata],
       pushTimeSec: nowMs / 1000,
       failureTimeSec: old?.failureTimeSec ?? 0,
     };
@@ -90,6 +133,8 @@ export class PushGroups {
       receiver: RECEIVER,
       metadata: metadata.length ? metadata : undefined,
     });
+    // After the samples, so a stored group never claims values that were not written.
+    await this.persistence?.save(stored(key, group, nowMs));
     return {
       accepted: result.accepted,
       errors: result.errors.map((e) => `${describe(samples[e.index])}: ${e.reason}`),
@@ -98,10 +143,12 @@ export class PushGroups {
 
   /** A push that failed to parse: the Pushgateway records the time on an existing group. */
   async failed(grouping: Record<string, string>, nowMs: number): Promise<void> {
-    const group = this.groups.get(groupKey(grouping));
+    const key = groupKey(grouping);
+    const group = this.groups.get(key);
     if (!group) return;
     group.failureTimeSec = nowMs / 1000;
     await this.ingest.ingest(this.samplesOf(group, nowMs).slice(-2), { receiver: RECEIVER });
+    await this.persistence?.save(stored(key, group, nowMs));
   }
 
   /** DELETE: forgets the group and ends all its series with staleness markers. */
@@ -112,6 +159,7 @@ export class PushGroups {
     this.groups.delete(key);
     const samples = this.samplesOf(group, nowMs).map((s) => ({ ...s, value: Number.NaN, stale: true }));
     await this.ingest.ingest(samples, { receiver: RECEIVER });
+    await this.persistence?.remove(key, nowMs);
     return true;
   }
 
@@ -143,6 +191,18 @@ export class PushGroups {
       series: g.series.size,
     }));
   }
+}
+
+function stored(key: string, group: Group, nowMs: number): StoredPushGroup {
+  return {
+    key,
+    grouping: group.grouping,
+    series: [...group.series.values()],
+    metadata: group.metadata,
+    pushTimeSec: group.pushTimeSec,
+    failureTimeSec: group.failureTimeSec,
+    updatedMs: nowMs,
+  };
 }
 
 function staleSample(s: GroupSeries, tsMs: number): MetricSample {

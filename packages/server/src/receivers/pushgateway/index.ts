@@ -3,7 +3,7 @@ import { StellwerkError } from '../../errors.ts';
 import type { MetricsIngest } from '../../pipeline/metrics-ingest.ts';
 import { ExpositionError, formatOf, parseExposition } from '../exposition/parse.ts';
 import type { MetricsReceiverOptions } from '../metrics-receiver.ts';
-import { PushGroups } from './groups.ts';
+import { PushGroups, type PushGroupsPersistence } from './groups.ts';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const BASE64 = /^[A-Za-z0-9_\-+/]*={0,2}$/;
@@ -22,11 +22,23 @@ export function pushGroupsOf(ingest: MetricsIngest): PushGroups | undefined {
  * Pushgateway does (200 for PUT/POST, 202 for DELETE, 400 + a plain-text reason), because its
  * clients (prometheus_client, prom-client) only look at `status < 400`.
  */
-export async function pushgatewayReceiver(app: FastifyInstance, options: MetricsReceiverOptions): Promise<void> {
-  const groups = new PushGroups(options.ingest, app.log);
+export async function pushgatewayReceiver(
+  app: FastifyInstance,
+  options: MetricsReceiverOptions & { pushGroups?: PushGroupsPersistence },
+): Promise<void> {
+  const groups = new PushGroups(options.ingest, app.log, undefined, options.pushGroups);
+  // The store is migrated before the app is built; groups pushed before a restart resume here.
+  if (options.pushGroups) groups.load(await options.pushGroups.loadAll());
   byIngest.set(options.ingest, groups);
   groups.start();
   app.addHook('onClose', async () => groups.stop());
+  if (options.pushGroups) {
+    // Restored groups may be past the lookback already; write them now rather than in a minute.
+    app.addHook('onReady', async () => {
+      if (groups.size > 0)
+        await groups.refresh(Date.now()).catch((err) => app.log.warn({ err }, 'pushgateway: re-writing groups failed'));
+    });
+  }
 
   // Clients send text without a Content-Type (prom-client) or as text/plain; take any body raw.
   app.removeAllContentTypeParsers();
