@@ -3,15 +3,11 @@
  * a real Chromium. Ingests logs over HTTP, then searches, reads the histogram, expands a row
  * and clicks a facet the way a user would. Needs `npm run build:web` first (npm test does it).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../../server/test/harness.ts';
+import { launchChromium, OUTPUT_DIR, pollUntil, prepareOutput } from './browser.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const DIST_INDEX = fileURLToPath(new URL('../dist/index.html', import.meta.url));
-const OUTPUT_DIR = `${REPO_ROOT}test-output`;
 const TOKEN_KEY = 'stellwerk.apiToken'; // the UI's sessionStorage key (src/shared/api/token.ts)
 
 // All test records fall in 17:40-17:50 (-08:00) on 2021-01-06, so an absolute range pins them.
@@ -46,17 +42,6 @@ const SEED_LINE =
   'ERROR[2021-01-06T17:44:13.368393051-08:00] http server error error="listen tcp 127.0.0.1:6060: bind: address already in use"';
 const SEED_WARN = 'WARN[2021-01-06T17:45:01.000000000-08:00] slow response duration=1.25 route=/checkout';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 describe('logs explorer', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let browser: Browser;
@@ -77,27 +62,27 @@ describe('logs explorer', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(DIST_INDEX)) throw new Error('packages/web/dist is missing: run `npm run build:web` first.');
-    mkdirSync(OUTPUT_DIR, { recursive: true });
+    prepareOutput();
     // With a token the UI must ask for it (session check / 401) and send it on every call.
     // The fixture times are from 2021: a 30d retention (the default) would let the store's TTL
     // drop them on insert, so keep everything for the test.
     server = await startTestServer({ token: 'stw_e2e_test_token', overrides: { retention: { logs: '10000d' } } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
 
     await ingest(`${records.map((r) => r.line).join('\n')}\n`, 'application/x-ndjson');
     // Plain text: each line's format (here logrus) is detected by the pipeline.
     await ingest(`${SEED_LINE}\n${SEED_WARN}\n`, 'text/plain');
 
     // Ingest acks may precede visibility to queries; wait until the API sees all 50.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const res = await fetch(`${server.url}/api/v1/logs?from=${FROM_MS}&to=${TO_MS}&limit=100`, { headers: auth() });
-      const body = (await res.json()) as { records?: unknown[] };
-      if (res.ok && body.records?.length === records.length + 2) break;
-      if (Date.now() > deadline) throw new Error(`ingested records not searchable: ${JSON.stringify(body)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    let body: { records?: unknown[] } = {};
+    await pollUntil(
+      async () => {
+        const res = await fetch(`${server.url}/api/v1/logs?from=${FROM_MS}&to=${TO_MS}&limit=100`, { headers: auth() });
+        body = (await res.json()) as { records?: unknown[] };
+        return res.ok && body.records?.length === records.length + 2;
+      },
+      () => `ingested records not searchable: ${JSON.stringify(body)}`,
+    );
   });
 
   afterAll(async () => {

@@ -4,27 +4,12 @@
  * through autocomplete, reads the chart, legend and table, builds a query with the builder and
  * checks that a bad query shows the server's own message. Needs `npm run build:web` first.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../../server/test/harness.ts';
+import { launchChromium, OUTPUT_DIR, pollUntil, prepareOutput } from './browser.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const DIST_INDEX = fileURLToPath(new URL('../dist/index.html', import.meta.url));
-const OUTPUT_DIR = `${REPO_ROOT}test-output`;
 const TOKEN_KEY = 'stellwerk.apiToken'; // the UI's sessionStorage key (src/shared/api/token.ts)
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * The server answers a direct GET /metrics with its own Prometheus exposition, so the page is
@@ -47,11 +32,10 @@ describe('metrics explorer', () => {
   const auth = (): Record<string, string> => (server.token ? { authorization: `Bearer ${server.token}` } : {});
 
   beforeAll(async () => {
-    if (!existsSync(DIST_INDEX)) throw new Error('packages/web/dist is missing: run `npm run build:web` first.');
-    mkdirSync(OUTPUT_DIR, { recursive: true });
+    prepareOutput();
     // No self-scrape: only the test's samples exist, so suggestions and the empty state are exact.
     server = await startTestServer({ token: 'stw_e2e_metrics_token', overrides: { scrape: { self: false } } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
 
     const now = Date.now();
     const lines: string[] = [];
@@ -68,16 +52,17 @@ describe('metrics explorer', () => {
     expect(res.status, await res.clone().text()).toBe(204);
 
     // Write acks may precede visibility to queries: wait until an instant query sees both hosts.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const q = await fetch(`${server.url}/api/v1/query?query=cpu_usage_user&time=${(now + 1000) / 1000}`, {
-        headers: auth(),
-      });
-      const body = (await q.json()) as { data?: { result?: unknown[] } };
-      if (q.ok && body.data?.result?.length === HOSTS.length) break;
-      if (Date.now() > deadline) throw new Error(`ingested samples not queryable: ${JSON.stringify(body)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    let body: { data?: { result?: unknown[] } } = {};
+    await pollUntil(
+      async () => {
+        const q = await fetch(`${server.url}/api/v1/query?query=cpu_usage_user&time=${(now + 1000) / 1000}`, {
+          headers: auth(),
+        });
+        body = (await q.json()) as { data?: { result?: unknown[] } };
+        return q.ok && body.data?.result?.length === HOSTS.length;
+      },
+      () => `ingested samples not queryable: ${JSON.stringify(body)}`,
+    );
   });
 
   afterAll(async () => {

@@ -373,7 +373,8 @@ class TargetLoop {
     const chunks: Buffer[] = [];
     let size = 0;
     if (res.body) {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      // Node's web streams are async-iterable; the DOM typings (used by the browser tests) say otherwise.
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         size += chunk.byteLength;
         if (size > MAX_BODY_BYTES) {
           this.abort.abort();
