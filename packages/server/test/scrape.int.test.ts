@@ -47,6 +47,7 @@ let sdFile: string;
 const servers: Server[] = [];
 let first: Awaited<ReturnType<typeof serveRegistry>>;
 let second: Awaited<ReturnType<typeof serveRegistry>>;
+let third: Awaited<ReturnType<typeof serveRegistry>>;
 
 async function query(
   q: string,
@@ -77,7 +78,12 @@ beforeAll(async () => {
   const r2 = new Registry();
   new Gauge({ name: 'sd_app_second', help: 'Second target', registers: [r2] }).set(2);
   second = await serveRegistry(r2);
-  servers.push(first.server, second.server);
+  const r3 = new Registry();
+  new Gauge({ name: 'rl_keep_me', help: 'Kept', labelNames: ['color'], registers: [r3] }).set({ color: 'red' }, 3);
+  new Gauge({ name: 'rl_drop_me', help: 'Dropped by name', registers: [r3] }).set(4);
+  new Gauge({ name: 'rl_old_name', help: 'Renamed', registers: [r3] }).set(5);
+  third = await serveRegistry(r3);
+  servers.push(first.server, second.server, third.server);
 
   sdFile = join(dir, 'targets.json');
   writeFileSync(sdFile, JSON.stringify([{ targets: [`127.0.0.1:${first.port}`], labels: { team: 'a' } }]));
@@ -91,6 +97,20 @@ beforeAll(async () => {
         jobs: [
           { name: 'node', targets: [`http://127.0.0.1:${exporterPort}/metrics`], labels: { env: 'test' } },
           { name: 'sd', files: [sdFile] },
+          {
+            name: 'relabel',
+            targets: [`http://127.0.0.1:${third.port}/metrics`],
+            relabelConfigs: [
+              { sourceLabels: ['__address__'], regex: '([^:]+):\\d+', targetLabel: 'host' },
+              { sourceLabels: ['__metrics_path__'], targetLabel: 'path' },
+            ],
+            metricRelabelConfigs: [
+              { sourceLabels: ['__name__'], regex: 'rl_drop_me', action: 'drop' },
+              { sourceLabels: ['color'], targetLabel: 'colour' },
+              { regex: 'color', action: 'labeldrop' },
+              { sourceLabels: ['__name__'], regex: 'rl_old_(.*)', targetLabel: '__name__', replacement: 'rl_new_$1' },
+            ],
+          },
         ],
       },
     },
@@ -147,6 +167,29 @@ describe('scrape', () => {
     await until(`up{instance="127.0.0.1:${second.port}"}`, (r) => (r[0]?.value[1] === '0' ? r : undefined));
     // Without the marker the last value would stay visible for the 5-minute lookback.
     await until('sd_app_second', (r) => (r.length === 0 ? true : undefined));
+  });
+
+  it('applies relabelConfigs to the target and metricRelabelConfigs to samples', async () => {
+    const instance = `127.0.0.1:${third.port}`;
+    const kept = await until('rl_keep_me', (r) => r[0]);
+    expect(kept.metric).toEqual({
+      __name__: 'rl_keep_me',
+      job: 'relabel',
+      instance,
+      host: '127.0.0.1',
+      path: '/metrics',
+      colour: 'red',
+    });
+    expect(kept.value[1]).toBe('3');
+    const renamed = await until('rl_new_name', (r) => r[0]);
+    expect(renamed.metric).toMatchObject({ job: 'relabel', instance, host: '127.0.0.1' });
+    expect(renamed.value[1]).toBe('5');
+    // Target labels from relabelling reach the synthetic series too; no __ label is stored.
+    const up = await until('up{job="relabel"}', (r) => r[0]);
+    expect(up.metric).toEqual({ __name__: 'up', job: 'relabel', instance, host: '127.0.0.1', path: '/metrics' });
+    expect(await query('rl_drop_me')).toEqual([]);
+    expect(await query('rl_old_name')).toEqual([]);
+    expect(await query('rl_keep_me{color="red"}')).toEqual([]);
   });
 
   it('scrapes itself in-process as job="stellwerk"', async () => {

@@ -10,6 +10,40 @@ const duration = z
   .regex(/^\d+(ms|s|m|h|d|w)$/, 'a duration such as 500ms, 30s, 15m, 12h, 30d or 2w')
   .describe('duration');
 
+/**
+ * Whether a relabel regex compiles the way receivers/scrape/relabel.ts compiles it (anchored,
+ * RE2's `(?P<name>` accepted). Repeated here because config may not import the receivers.
+ */
+function isValidRelabelRegex(source: string): boolean {
+  try {
+    new RegExp(`^(?:${source.replaceAll('(?P<', '(?<')})$`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One Prometheus relabelling rule (`relabel_config`); see docs/protocols/scrape.md. */
+const relabelConfig = z
+  .object({
+    /** Labels whose values are joined (with `separator`) into the string the regex matches. */
+    sourceLabels: z.array(z.string()).optional(),
+    separator: z.string().default(';'),
+    /** Anchored at both ends, as in Prometheus; checked here so a typo fails at load, not per scrape. */
+    regex: z.string().refine(isValidRelabelRegex, 'not a valid regular expression').default('(.*)'),
+    /** Label written by `replace`; may use `$1`/`${name}` too. */
+    targetLabel: z.string().optional(),
+    /** Value for `replace`, new label name for `labelmap`; `$1`, `${1}`, `$name` expand groups. */
+    replacement: z.string().default('$1'),
+    action: z.enum(['replace', 'keep', 'drop', 'labelmap', 'labeldrop', 'labelkeep']).default('replace'),
+  })
+  .strict()
+  // As in Prometheus: a replace without a target would silently do nothing.
+  .refine((c) => c.action !== 'replace' || c.targetLabel !== undefined, {
+    message: 'action replace needs a targetLabel',
+    path: ['targetLabel'],
+  });
+
 const byteSize = z.union([
   z.number().int().positive(),
   z
@@ -125,6 +159,10 @@ export const configSchema = z
                 honorLabels: z.boolean().default(false),
                 /** Bearer token sent to the target. */
                 bearerToken: z.string().optional(),
+                /** Rules over each target's labels (`__address__` etc.) before it is scraped; may drop targets. */
+                relabelConfigs: z.array(relabelConfig).default([]),
+                /** Rules over every scraped sample's labels (with `__name__`) before it is stored; may drop samples. */
+                metricRelabelConfigs: z.array(relabelConfig).default([]),
               })
               .strict(),
           )

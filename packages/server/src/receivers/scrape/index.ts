@@ -6,6 +6,7 @@ import { type Config, durationMs } from '../../config/index.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { MetricsIngest } from '../../pipeline/metrics-ingest.ts';
 import { formatOf, type ParsedSample, parseExposition } from '../exposition/parse.ts';
+import { type RelabelConfig, relabel } from './relabel.ts';
 
 export interface Scraper {
   stop(): Promise<void>;
@@ -29,6 +30,8 @@ export interface TargetSpec {
   timeoutMs: number;
   honorLabels: boolean;
   bearerToken: string | undefined;
+  /** The job's `metricRelabelConfigs`, applied to every scraped sample. */
+  metricRelabel: readonly RelabelConfig[];
 }
 
 interface ScrapeBody {
@@ -62,11 +65,24 @@ export function startScraper(options: {
       timeoutMs: defaultTimeout,
       honorLabels: false,
       bearerToken: undefined,
+      metricRelabel: [],
     });
   }
+  // A target that relabelling drops (or leaves without a usable URL) is not scraped.
+  const build = (job: JobConfig, url: string, extra: Record<string, string>): TargetSpec | undefined => {
+    try {
+      const spec = specFor(job, url, extra, defaultInterval, defaultTimeout);
+      if (!spec) logger.debug({ job: job.name, target: url }, 'scrape target dropped by relabelling');
+      return spec ?? undefined;
+    } catch (err) {
+      logger.warn({ job: job.name, target: url, err: (err as Error).message }, 'scrape target skipped');
+      return undefined;
+    }
+  };
   for (const job of config.jobs) {
     for (const target of job.targets) {
-      staticSpecs.push(specFor(job, target, {}, defaultInterval, defaultTimeout));
+      const spec = build(job, target, {});
+      if (spec) staticSpecs.push(spec);
     }
   }
 
@@ -118,8 +134,8 @@ export function startScraper(options: {
             for (const hostPort of g.targets) {
               const scheme = g.labels.__scheme__ ?? 'http';
               const path = g.labels.__metrics_path__ ?? job.metricsPath ?? '/metrics';
-              const labels = Object.fromEntries(Object.entries(g.labels).filter(([k]) => !k.startsWith('__')));
-              specs.push(specFor(job, `${scheme}://${hostPort}${path}`, labels, defaultInterval, defaultTimeout));
+              const spec = build(job, `${scheme}://${hostPort}${path}`, g.labels);
+              if (spec) specs.push(spec);
             }
           }
           fileSpecs.set(id, specs);
@@ -169,23 +185,54 @@ export function startScraper(options: {
 
 type JobConfig = Config['scrape']['jobs'][number];
 
-function specFor(
+/**
+ * A target's spec after `relabelConfigs`, or null when relabelling drops it. Relabelling sees
+ * `__address__`, `__scheme__`, `__metrics_path__`, `job`, `instance`, the job's labels and the
+ * file_sd group's labels (its `__` ones too); `__` labels are removed afterwards. Throws when
+ * the relabelled address does not make a URL.
+ */
+export function specFor(
   job: JobConfig,
   url: string,
   extra: Record<string, string>,
   defaultInterval: number,
   defaultTimeout: number,
-): TargetSpec {
+): TargetSpec | null {
   const intervalMs = job.interval ? durationMs(job.interval) : defaultInterval;
   const timeoutMs = Math.min(job.timeout ? durationMs(job.timeout) : defaultTimeout, intervalMs);
+  const parsed = new URL(url);
+  const initial: Record<string, string> = {
+    __address__: parsed.host,
+    __scheme__: parsed.protocol.slice(0, -1),
+    __metrics_path__: parsed.pathname,
+    ...job.labels,
+    ...extra,
+    job: job.name,
+    instance: parsed.host,
+  };
+  const relabelled = relabel(initial, job.relabelConfigs);
+  if (!relabelled) return null;
+  const address = relabelled.__address__ ?? '';
+  if (address === '') throw new Error('relabelling left no __address__');
+  const scheme = relabelled.__scheme__ || 'http';
+  const path = relabelled.__metrics_path__ || '/';
+  let target = url;
+  // Rebuild the URL only when relabelling changed it, so credentials and query strings survive.
+  if (address !== initial.__address__ || scheme !== initial.__scheme__ || path !== initial.__metrics_path__) {
+    target = new URL(`${scheme}://${address}${path}${parsed.search}`).href;
+  }
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(relabelled)) if (!k.startsWith('__') && v !== '') labels[k] = v;
+  labels.instance ??= address;
   return {
     job: job.name,
-    url,
-    labels: { ...job.labels, ...extra, job: job.name, instance: new URL(url).host },
+    url: target,
+    labels,
     intervalMs,
     timeoutMs,
     honorLabels: job.honorLabels,
     bearerToken: job.bearerToken,
+    metricRelabel: job.metricRelabelConfigs,
   };
 }
 
@@ -315,9 +362,14 @@ class TargetLoop {
     const current = new Map<string, { metric: string; labels: Record<string, string> }>();
     if (parsed) {
       for (const s of parsed.samples) {
-        const labels = applyTargetLabels(s.labels, this.spec.labels, this.spec.honorLabels);
-        out.push({ metric: s.metric, labels, tsMs: s.tsMs ?? startedMs, value: s.value });
-        current.set(seriesKey(s.metric, labels), { metric: s.metric, labels });
+        const sample = this.relabelSample(
+          s.metric,
+          applyTargetLabels(s.labels, this.spec.labels, this.spec.honorLabels),
+        );
+        if (!sample) continue;
+        const { metric, labels } = sample;
+        out.push({ metric, labels, tsMs: s.tsMs ?? startedMs, value: s.value });
+        current.set(seriesKey(metric, labels), { metric, labels });
       }
     }
     // Series of the previous scrape missing from this one (all of them when it failed) end here.
@@ -352,6 +404,19 @@ class TargetLoop {
         `scrape: ${result.rejected} sample(s) rejected, the first: ${first?.reason ?? '?'}`,
       );
     }
+  }
+
+  /** `metricRelabelConfigs` over the sample's labels plus `__name__`; null drops the sample. */
+  private relabelSample(
+    metric: string,
+    labels: Record<string, string>,
+  ): { metric: string; labels: Record<string, string> } | null {
+    if (this.spec.metricRelabel.length === 0) return { metric, labels };
+    const out = relabel({ ...labels, __name__: metric }, this.spec.metricRelabel);
+    const name = out?.__name__;
+    if (!out || !name) return null;
+    delete out.__name__;
+    return { metric: name, labels: out };
   }
 
   private async fetchBody(): Promise<ScrapeBody> {
