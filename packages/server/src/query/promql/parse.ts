@@ -102,20 +102,20 @@ class Converter {
       case 'StringLiteral':
         return { kind: 'string', value: unquote(this.text(n)) };
       case 'ParenExpr':
-        return { kind: 'paren', expr: this.expr(this.only(n)) };
+        return { kind: 'paren', expr: this.expr(this.soleExpr(n)) };
       case 'VectorSelector':
         return this.selector(n);
       case 'MatrixSelector': {
         const rangeMs = this.duration(this.child(n, 'DurationExpr'));
         if (rangeMs <= 0) throw badData(`parse error: range must be positive, got ${this.text(n)}`);
-        return this.postfix(this.expr(this.only(n)), 'range', (s) => {
+        return this.postfix(this.expr(this.soleExpr(n)), 'range', (s) => {
           if (s.rangeMs !== undefined) throw badData('parse error: range specified twice');
           return { ...s, rangeMs };
         });
       }
       case 'OffsetExpr': {
         const ms = this.offsetDuration(this.child(n, 'OffsetDurationExpr'));
-        return this.postfix(this.expr(this.only(n)), 'offset', (s) => {
+        return this.postfix(this.expr(this.soleExpr(n)), 'offset', (s) => {
           if (s.offsetMs !== 0) throw badData('parse error: offset may not be set multiple times');
           return { ...s, offsetMs: ms };
         });
@@ -128,14 +128,14 @@ class Converter {
           : { kind: 'time', ms: Math.round(parseNumber(this.text(num as SyntaxNode)) * 1000) };
         if (at.kind === 'time' && !Number.isFinite(at.ms))
           throw badData('parse error: timestamp out of bounds for @ modifier');
-        return this.postfix(this.expr(this.only(n)), '@', (s) => {
+        return this.postfix(this.expr(this.soleExpr(n)), '@', (s) => {
           if (s.at) throw badData('parse error: @ <timestamp> may not be set multiple times');
           return { ...s, at };
         });
       }
       case 'UnaryExpr': {
         const op = this.text(this.child(n, 'UnaryOp')) as '-' | '+';
-        const inner = this.expr(this.only(n));
+        const inner = this.expr(this.soleExpr(n));
         if (inner.kind === 'number') return op === '-' ? { kind: 'number', value: -inner.value } : inner;
         return { kind: 'unary', op, expr: inner };
       }
@@ -155,7 +155,7 @@ class Converter {
     }
   }
 
-  only(n: SyntaxNode): SyntaxNode {
+  soleExpr(n: SyntaxNode): SyntaxNode {
     const e = this.exprChildren(n)[0];
     if (!e) throw badData(`parse error: missing expression in ${JSON.stringify(this.text(n))}`);
     return e;
