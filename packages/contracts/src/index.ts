@@ -1,4 +1,5 @@
 export * from './errors.ts';
 export * from './logs.ts';
 export * from './metrics.ts';
+export * from './runs.ts';
 export * from './time.ts';

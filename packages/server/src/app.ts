@@ -4,9 +4,13 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { TokenAuthority } from './api/auth.ts';
+import { datasetsRoutes } from './api/datasets-routes.ts';
 import { logsRoutes } from './api/logs-routes.ts';
+import { mlflowArtifactsRoutes } from './api/mlflow/artifacts-routes.ts';
+import { mlflowApi } from './api/mlflow/index.ts';
 import { sendProblem } from './api/problem.ts';
 import { prometheusApi } from './api/prometheus/index.ts';
+import { runsRoutes } from './api/runs-routes.ts';
 import type { Config, Scope } from './config/index.ts';
 import { durationMs } from './config/index.ts';
 import { StellwerkError } from './errors.ts';
@@ -22,11 +26,14 @@ import { logsHttpReceiver } from './receivers/logs-http.ts';
 import { otlpMetricsReceiver } from './receivers/otlp/index.ts';
 import { pushgatewayReceiver } from './receivers/pushgateway/index.ts';
 import { remoteWriteReceiver } from './receivers/remote-write/index.ts';
+import { FileArtifactStore } from './store/artifact-store.ts';
 import type { Store } from './store/client.ts';
+import { DatasetsRepository } from './store/datasets-repository.ts';
 import { LogsRepository } from './store/logs-repository.ts';
 import { MetricsRepository } from './store/metrics-repository.ts';
 import { PushGroupsRepository } from './store/push-groups-repository.ts';
 import { type RetentionKind, retentionSeconds } from './store/retention.ts';
+import { RunsRepository } from './store/runs-repository.ts';
 import { BatchWriter } from './writer/batch-writer.ts';
 
 declare module 'fastify' {
@@ -211,6 +218,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     pushGroups: new PushGroupsRepository(deps.store),
   });
   await app.register(prometheusApi, { repo: metricsRepo });
+  const runsOptions = {
+    config,
+    runs: new RunsRepository(deps.store),
+    datasets: new DatasetsRepository(deps.store),
+    artifacts: new FileArtifactStore(join(config.storage.dataDir, 'artifacts')),
+    metricsIngest,
+  };
+  await app.register(runsRoutes, runsOptions);
+  await app.register(datasetsRoutes, runsOptions);
+  await app.register(mlflowApi, runsOptions);
+  await app.register(mlflowArtifactsRoutes, runsOptions);
 
   if (hasUi) await app.register(fastifyStatic, { root: webDir, wildcard: false, index: 'index.html' });
   app.setNotFoundHandler((req, reply) => {
