@@ -13,6 +13,8 @@
  *   POST   /api/v1/runs/:id/params              { params: Record<string,string> }
  *   POST   /api/v1/runs/:id/tags                { tags: Record<string,string> }
  *   POST   /api/v1/runs/:id/metrics             { metrics: RunMetricInput[] }
+ *   POST   /api/v1/runs/:id/log                 { metrics?, params?, tags? } in one request (the SDK's batches;
+ *                                               metric values may be "NaN", "Infinity", "-Infinity")
  *   GET    /api/v1/runs/:id/metrics/:key        → { metrics: RunMetric[] }  (history)
  *   POST   /api/v1/runs/:id/resources           { samples: ResourceSample[] }
  *   Logs of a run: POST /api/v1/logs?run_id=<id> (the logs receiver).

@@ -1,4 +1,4 @@
-/** @stellwerk/sdk: ship logs (and later run data) to Stellwerk without ever failing the app. */
+/** @stellwerk/sdk: ship logs and track runs to Stellwerk without ever failing the app. */
 export type { LogLevel } from '@stellwerk/contracts';
 export { createClock, formatLocalTime } from './clock.ts';
 export { type RejectedLine, rateLimitedWarner, SdkError, type SdkErrorCode } from './errors.ts';
@@ -12,6 +12,7 @@ export {
   normalizeAttributes,
 } from './logger.ts';
 export { BatchQueue, type BatchQueueOptions, type QueueStats } from './queue.ts';
+export { type RunOptions, type RunTracker, startRun } from './run.ts';
 export {
   backoffMs,
   classifyError,

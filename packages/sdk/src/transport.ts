@@ -211,6 +211,8 @@ export interface TransportOptions {
 }
 
 export interface OutgoingRequest {
+  /** Default POST; run tracking also PATCHes. */
+  method?: 'POST' | 'PATCH' | 'PUT';
   /** Path under the base URL, e.g. /api/v1/logs. */
   path: string;
   query?: Record<string, string>;
@@ -225,6 +227,7 @@ export interface OutgoingRequest {
  * Idempotency-Key fixed, because the server dedups on key plus exact body bytes.
  */
 export interface PreparedRequest {
+  readonly method: 'POST' | 'PATCH' | 'PUT';
   readonly url: string;
   readonly body: string | Uint8Array;
   readonly headers: Readonly<Record<string, string>>;
@@ -266,7 +269,7 @@ export function createHttpTransport(options: TransportOptions): Transport {
           body = req.body;
         }
       }
-      return { url, body, headers, idempotencyKey, records: req.records };
+      return { method: req.method ?? 'POST', url, body, headers, idempotencyKey, records: req.records };
     },
 
     async send(req, ctx) {
@@ -281,7 +284,7 @@ export function createHttpTransport(options: TransportOptions): Transport {
       const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
       try {
         const res = await doFetch(req.url, {
-          method: 'POST',
+          method: req.method,
           headers: req.headers,
           body: req.body as RequestInit['body'],
           signal,
