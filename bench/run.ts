@@ -2,15 +2,16 @@
  * `npm run bench`: log ingest end to end against the engine's raw insert, event-loop delay
  * under ingest plus a heavy query, and search latency over millions of stored logs. Figures
  * are ratios within one run where a baseline exists, because these machines are noisy.
- * Pick sections with BENCH_ONLY=ingest,loop,search,metrics.
+ * Pick sections with BENCH_ONLY=ingest,loop,search,metrics,remote_write.
  */
 import { execSync } from 'node:child_process';
 import { measureEventLoop, printEventLoop } from './event-loop.ts';
 import { benchIngest } from './logs-ingest.ts';
 import { benchMetricsIngest } from './metrics-ingest.ts';
+import { benchRemoteWrite } from './remote-write-ingest.ts';
 import { benchSearch } from './search.ts';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'ingest,loop,search,metrics').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'ingest,loop,search,metrics,remote_write').split(','));
 const commit = (() => {
   try {
     return execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
@@ -35,4 +36,8 @@ if (only.has('search')) {
 if (only.has('metrics')) {
   console.log('\nMetrics: line protocol ingest (TSBS-like cpu, 100 hosts × 10 fields, 5k lines a request)');
   await benchMetricsIngest();
+}
+if (only.has('remote_write')) {
+  console.log('\nMetrics: remote_write ingest (node-exporter-like, 10k series, 2000 samples a request)');
+  await benchRemoteWrite();
 }
