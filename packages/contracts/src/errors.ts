@@ -12,6 +12,7 @@ export const ERRORS = {
   STW_ERR_UNAUTHORIZED: { status: 401, title: 'A valid API token is required' },
   STW_ERR_FORBIDDEN: { status: 403, title: 'The token lacks the scope this needs' },
   STW_ERR_NOT_FOUND: { status: 404, title: 'Not found' },
+  STW_ERR_CONFLICT: { status: 409, title: 'The object already exists or conflicts with what is stored' },
   STW_ERR_BODY_TOO_LARGE: { status: 413, title: 'The body exceeds the size limit' },
   STW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },
   STW_ERR_OVERLOADED: { status: 429, title: 'The ingest queue is full; retry later' },

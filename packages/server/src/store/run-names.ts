@@ -1,0 +1,68 @@
+import { randomInt } from 'node:crypto';
+
+const ADJECTIVES = [
+  'amber',
+  'bold',
+  'brisk',
+  'calm',
+  'clever',
+  'crisp',
+  'dapper',
+  'eager',
+  'fast',
+  'gentle',
+  'glad',
+  'keen',
+  'lively',
+  'lucid',
+  'merry',
+  'nimble',
+  'polite',
+  'quiet',
+  'rapid',
+  'shy',
+  'silent',
+  'steady',
+  'sunny',
+  'swift',
+  'tidy',
+  'vivid',
+  'warm',
+  'wise',
+  'witty',
+  'zesty',
+];
+const NOUNS = [
+  'badger',
+  'beacon',
+  'bridge',
+  'comet',
+  'crane',
+  'delta',
+  'engine',
+  'falcon',
+  'ferry',
+  'harbor',
+  'heron',
+  'junction',
+  'lantern',
+  'lever',
+  'meadow',
+  'otter',
+  'piston',
+  'rail',
+  'signal',
+  'sleeper',
+  'switch',
+  'tender',
+  'tunnel',
+  'viaduct',
+  'wagon',
+  'whistle',
+];
+
+/** A readable name for a run created without one, as MLflow gives (`<adjective>-<noun>-<n>`). */
+export function generateRunName(): string {
+  const pick = (list: string[]) => list[randomInt(list.length)] as string;
+  return `${pick(ADJECTIVES)}-${pick(NOUNS)}-${randomInt(1000)}`;
+}
