@@ -9,6 +9,8 @@ export interface FieldConfig {
   displayName?: string;
   color?: string;
   unit?: string;
+  /** Dash pattern in pixels, e.g. [6, 4]: for reference lines such as limits. */
+  dash?: number[];
 }
 
 export interface Field<T = unknown> {

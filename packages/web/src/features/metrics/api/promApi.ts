@@ -1,7 +1,7 @@
 import { ApiError, apiFetch, withParams } from '../../../shared/api/client.ts';
+import { seriesColors } from '../../../shared/chart/colors.ts';
 import { createFrame, type DataFrame, type Field } from '../../../shared/frame/frame.ts';
 import type { AbsoluteRange } from '../../../shared/time/range.ts';
-import { seriesColors } from '../colors.ts';
 import { formatSeries, type Labels, seriesKey } from '../promql.ts';
 
 /** A Prometheus API failure carrying the server's own message (`error`), not just the status. */

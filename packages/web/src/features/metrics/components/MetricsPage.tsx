@@ -1,5 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import '../metrics.css';
+import { LineChart } from '../../../shared/chart/LineChart.tsx';
+import { SeriesLegend } from '../../../shared/chart/SeriesLegend.tsx';
 import { EmptyState, ErrorState } from '../../../shared/components/States.tsx';
 import type { Field } from '../../../shared/frame/frame.ts';
 import { formatDuration } from '../../../shared/time/range.ts';
@@ -7,11 +9,9 @@ import { useTime } from '../../../shared/time/TimeContext.tsx';
 import { PromError } from '../api/promApi.ts';
 import { useMetadata, useMetricNames, useMetricsUrl, useRangeQuery } from '../hooks/useMetrics.ts';
 import { type BuilderState, EMPTY_BUILDER } from '../promql.ts';
-import { MetricsChart } from './MetricsChart.tsx';
 import { NoMetricsYet } from './NoMetricsYet.tsx';
 import { PromqlEditor } from './PromqlEditor.tsx';
 import { QueryBuilder } from './QueryBuilder.tsx';
-import { SeriesLegend } from './SeriesLegend.tsx';
 import { SeriesTable } from './SeriesTable.tsx';
 
 /** More lines than this are unreadable and slow to draw; the table still lists all series. */
@@ -201,12 +201,13 @@ export function MetricsPage() {
         ) : url.view === 'chart' ? (
           <>
             {result.error && result.retrying && <ErrorState error={result.error} retrying />}
-            <MetricsChart
+            <LineChart
               frame={frame}
               series={shown}
               hidden={hidden}
-              fromMs={abs.fromMs}
-              toMs={abs.toMs}
+              xMin={abs.fromMs}
+              xMax={abs.toMs}
+              testId="metrics-chart"
               onSelect={(f, t) => setRange({ from: String(f), to: String(t) })}
             />
             <SeriesLegend series={shown} hidden={hidden} onToggle={toggle} />

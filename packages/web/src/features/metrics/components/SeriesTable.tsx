@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
+import { formatValue, lastValue } from '../../../shared/chart/format.ts';
 import type { Field } from '../../../shared/frame/frame.ts';
 import { formatShort } from '../../../shared/time/range.ts';
-import { formatValue, lastValue } from '../format.ts';
 
 interface Props {
   series: Field[];

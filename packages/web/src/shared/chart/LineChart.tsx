@@ -1,68 +1,119 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { DataFrame, Field } from '../../../shared/frame/frame.ts';
-import { formatShort } from '../../../shared/time/range.ts';
-import { formatAxis, formatValue } from '../format.ts';
+import type { DataFrame, Field } from '../frame/frame.ts';
+import { formatShort } from '../time/range.ts';
+import './chart.css';
+import { formatAxis, formatValue } from './format.ts';
+
+/** What the x values are: epoch milliseconds, or plain numbers such as training steps. */
+export type XKind = 'time' | 'number';
 
 interface Props {
+  /** The first field holds the x values; `series` are number fields of the same frame. */
   frame: DataFrame;
-  /** The number fields to draw, already cut to the series limit. */
+  /** The number fields to draw, already cut to what is readable. */
   series: Field[];
-  hidden: Set<string>;
-  fromMs: number;
-  toMs: number;
+  hidden?: Set<string>;
+  xKind?: XKind;
+  /** A fixed x range; without it the chart fits the data. */
+  xMin?: number;
+  xMax?: number;
+  /** How the tooltip names an x value (default: local time, or the number). */
+  formatX?: (x: number) => string;
+  /** Axis labels and tooltip values (default: short numbers with k/M/G). */
+  formatY?: (y: number) => string;
   height?: number;
-  /** Called with the dragged-over span (drag-zoom into the time range). */
-  onSelect?: (fromMs: number, toMs: number) => void;
+  /** Draw a dot per point: for sparse data such as a few logged steps. */
+  points?: boolean;
+  /** Join points across missing values (runs logged at different steps). */
+  spanGaps?: boolean;
+  /** Called with the dragged-over x span (drag-zoom). */
+  onSelect?: (from: number, to: number) => void;
+  testId?: string;
 }
 
 const TOOLTIP_ROWS = 12;
+const NO_HIDDEN: Set<string> = new Set();
 
-/** One line per series; hover shows a tooltip with the values at that instant. */
-export function MetricsChart({ frame, series, hidden, fromMs, toMs, height = 300, onSelect }: Props) {
+/**
+ * One line per series; hover shows a tooltip with the values at that x. Shared by the metrics
+ * explorer (x = time) and the runs pages (x = step or time). A field's `config.dash` draws it
+ * dashed, as for limit lines.
+ */
+export function LineChart({
+  frame,
+  series,
+  hidden = NO_HIDDEN,
+  xKind = 'time',
+  xMin,
+  xMax,
+  formatX,
+  formatY = formatAxis,
+  height = 300,
+  points = false,
+  spanGaps = false,
+  onSelect,
+  testId = 'line-chart',
+}: Props) {
   const host = useRef<HTMLDivElement>(null);
   const tip = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const range = useRef({ fromMs, toMs });
-  range.current = { fromMs, toMs };
+  const range = useRef({ xMin, xMax });
+  range.current = { xMin, xMax };
   const select = useRef(onSelect);
   select.current = onSelect;
   const fields = useRef(series);
   fields.current = series;
   const hiddenRef = useRef(hidden);
   hiddenRef.current = hidden;
+  const fmt = useRef({ x: formatX ?? (xKind === 'time' ? formatShort : (v: number) => String(v)), y: formatY });
+  fmt.current = { x: formatX ?? (xKind === 'time' ? formatShort : (v: number) => String(v)), y: formatY };
 
   // A new set of series needs a new plot; the same set with new values only needs setData.
-  const signature = useMemo(() => series.map((f) => `${f.name}\u0000${f.config?.color}`).join('\u0001'), [series]);
+  const signature = useMemo(
+    () => series.map((f) => `${f.name}\u0000${f.config?.color}\u0000${f.config?.dash?.join(',')}`).join('\u0001'),
+    [series],
+  );
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: rebuilt only when the series set changes (signature)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: rebuilt only when the series set or x kind changes
   useEffect(() => {
     const el = host.current;
     if (!el) return;
+    const fixed = (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => {
+      const r = range.current;
+      if (r.xMin !== undefined && r.xMax !== undefined) return [r.xMin, r.xMax];
+      // A single step would give an empty range: widen it so the point is drawn mid-chart.
+      if (min === max) return [min - 1, max + 1];
+      return [min, max];
+    };
     const opts: uPlot.Options = {
       width: el.clientWidth || 800,
       height,
       ms: 1,
       padding: [10, 20, 0, 0],
-      legend: { show: false }, // the React legend below lists label sets that would not fit here
+      legend: { show: false }, // the React legend below the chart has room for long names
       focus: { alpha: 0.25 },
       cursor: {
         drag: { x: true, y: false, setScale: false },
         focus: { prox: 24 },
         points: { size: 6 },
       },
-      scales: {
-        x: { time: true, range: () => [range.current.fromMs, range.current.toMs] },
-      },
+      scales: { x: { time: xKind === 'time', range: fixed } },
       axes: [
-        { stroke: '#5b6779', grid: { stroke: '#eef1f5', width: 1 }, ticks: { stroke: '#dfe3ea', width: 1 }, size: 30 },
+        {
+          stroke: '#5b6779',
+          grid: { stroke: '#eef1f5', width: 1 },
+          ticks: { stroke: '#dfe3ea', width: 1 },
+          size: 30,
+          ...(xKind === 'number' ? { values: (_u: uPlot, vals: number[]) => vals.map(formatAxis) } : {}),
+        },
         {
           stroke: '#5b6779',
           grid: { stroke: '#eef1f5', width: 1 },
           ticks: { show: false },
           size: 58,
-          values: (_u, vals) => vals.map(formatAxis),
+          values: (_u, vals) => vals.map((v) => fmt.current.y(v)),
         },
       ],
       series: [
@@ -71,13 +122,14 @@ export function MetricsChart({ frame, series, hidden, fromMs, toMs, height = 300
           label: f.config?.displayName ?? f.name,
           stroke: f.config?.color ?? '#1f77b4',
           width: 1.5,
+          dash: f.config?.dash,
           show: !hiddenRef.current.has(f.name),
-          spanGaps: false,
-          points: { show: false },
+          spanGaps,
+          points: { show: points && !f.config?.dash, size: 5 },
         })),
       ],
       hooks: {
-        setCursor: [(u) => renderTooltip(u, tip.current, fields.current)],
+        setCursor: [(u) => renderTooltip(u, tip.current, fields.current, fmt.current)],
         setSelect: [
           (u) => {
             if (u.select.width < 4 || !select.current) return;
@@ -100,7 +152,7 @@ export function MetricsChart({ frame, series, hidden, fromMs, toMs, height = 300
       u.destroy();
       plot.current = null;
     };
-  }, [signature, height]);
+  }, [signature, height, xKind, points, spanGaps]);
 
   useEffect(() => {
     plot.current?.setData(toAligned(frame, series), true);
@@ -116,26 +168,31 @@ export function MetricsChart({ frame, series, hidden, fromMs, toMs, height = 300
   }, [hidden, series]);
 
   useEffect(() => {
-    plot.current?.setScale('x', { min: fromMs, max: toMs });
-  }, [fromMs, toMs]);
+    if (xMin !== undefined && xMax !== undefined) plot.current?.setScale('x', { min: xMin, max: xMax });
+  }, [xMin, xMax]);
 
   return (
-    <div className="metrics-chart-wrap">
-      <div className="metrics-chart" ref={host} data-testid="metrics-chart" />
+    <div className="chart-wrap">
+      <div className="line-chart" ref={host} data-testid={testId} style={{ minHeight: height }} />
       <div className="chart-tooltip" ref={tip} data-testid="chart-tooltip" hidden />
     </div>
   );
 }
 
 function toAligned(frame: DataFrame, series: Field[]): uPlot.AlignedData {
-  const t = frame.fields[0]?.values as number[];
-  return [t, ...series.map((f) => f.values as Array<number | null>)] as uPlot.AlignedData;
+  const x = frame.fields[0]?.values as number[];
+  return [x, ...series.map((f) => f.values as Array<number | null>)] as uPlot.AlignedData;
 }
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Written imperatively: cursor moves are too frequent for React renders with many series. */
-function renderTooltip(u: uPlot, el: HTMLDivElement | null, fields: Field[]): void {
+function renderTooltip(
+  u: uPlot,
+  el: HTMLDivElement | null,
+  fields: Field[],
+  fmt: { x: (v: number) => string; y: (v: number) => string },
+): void {
   if (!el) return;
   const idx = u.cursor.idx;
   const left = u.cursor.left ?? -1;
@@ -156,13 +213,14 @@ function renderTooltip(u: uPlot, el: HTMLDivElement | null, fields: Field[]): vo
   }
   rows.sort((a, b) => b.v - a.v);
   const more = rows.length - TOOLTIP_ROWS;
+  const value = (v: number) => (fmt.y === formatAxis ? formatValue(v) : fmt.y(v));
   el.innerHTML =
-    `<div class="tt-time">${esc(formatShort(t))}</div>` +
+    `<div class="tt-time">${esc(fmt.x(t))}</div>` +
     rows
       .slice(0, TOOLTIP_ROWS)
       .map(
         (r) =>
-          `<div class="tt-row"><span class="swatch" style="background:${r.color}"></span><span class="tt-name">${esc(r.name)}</span><span class="tt-val">${esc(formatValue(r.v))}</span></div>`,
+          `<div class="tt-row"><span class="swatch" style="background:${r.color}"></span><span class="tt-name">${esc(r.name)}</span><span class="tt-val">${esc(value(r.v))}</span></div>`,
       )
       .join('') +
     (more > 0 ? `<div class="tt-more">+${more} more</div>` : '');

@@ -1,5 +1,5 @@
-import type { Field } from '../../../shared/frame/frame.ts';
-import { formatValue, lastValue } from '../format.ts';
+import type { Field } from '../frame/frame.ts';
+import { formatValue, lastValue } from './format.ts';
 
 interface Props {
   series: Field[];
