@@ -17,6 +17,9 @@
  *                                               metric values may be "NaN", "Infinity", "-Infinity")
  *   GET    /api/v1/runs/:id/metrics/:key        → { metrics: RunMetric[] }  (history)
  *   POST   /api/v1/runs/:id/resources           { samples: ResourceSample[] }
+ *   GET    /api/v1/runs/:id/artifacts?path=<dir> → { files: ArtifactEntry[] }  (one directory level;
+ *                                               path empty or absent = the run's artifact root)
+ *   GET    /api/v1/runs/:id/artifacts/<path>    → the file's bytes, Content-Type from its extension
  *   Logs of a run: POST /api/v1/logs?run_id=<id> (the logs receiver).
  */
 
@@ -148,6 +151,15 @@ export interface GpuSample {
   memoryTotalBytes: number;
 }
 
+/** One entry of a run's artifact directory listing. */
+export interface ArtifactEntry {
+  /** Relative to the run's artifact root, `/`-separated, e.g. `plots/loss.png`. */
+  path: string;
+  isDir: boolean;
+  /** null for directories. */
+  sizeBytes: number | null;
+}
+
 /**
  * How resource samples appear: as metric samples (PromQL, labelled run_id, plus step/pipeline
  * when set) and as run metrics under MLflow's system-metric names.
@@ -161,4 +173,13 @@ export const RESOURCE_METRICS = {
   writeBytes: { series: 'stellwerk_run_write_bytes_total', mlflow: 'system/disk_write_bytes' },
   threads: { series: 'stellwerk_run_threads', mlflow: 'system/threads' },
   openFds: { series: 'stellwerk_run_open_fds', mlflow: 'system/open_fds' },
+} as const;
+
+/**
+ * The limits of a resource sample, as metric samples labelled like RESOURCE_METRICS (only
+ * written when the sample knows them), so charts can draw the line a run must stay under.
+ */
+export const RESOURCE_LIMITS = {
+  memoryLimitBytes: { series: 'stellwerk_run_memory_limit_bytes', mlflow: 'system/memory_limit_bytes' },
+  cpuLimitCores: { series: 'stellwerk_run_cpu_limit_cores', mlflow: 'system/cpu_limit_cores' },
 } as const;
