@@ -217,7 +217,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     ...metricsReceiverOptions,
     pushGroups: new PushGroupsRepository(deps.store),
   });
-  await app.register(prometheusApi, { repo: metricsRepo });
+  await app.register(prometheusApi, {
+    repo: metricsRepo,
+    rawRetentionMs: durationMs(config.retention.metrics),
+    queryTimeoutMs: durationMs(config.storage.queryTimeout),
+  });
   const runsOptions = {
     config,
     runs: new RunsRepository(deps.store),

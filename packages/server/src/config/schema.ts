@@ -76,7 +76,7 @@ export const configSchema = z
         clickhouseUrl: z.string().url().optional(),
         /** Caps the embedded engine's memory so a heavy query cannot take the machine down. */
         engineMemoryLimit: byteSize.default(4 * 1024 ** 3),
-        /** Every query is cut off after this long (ClickHouse max_execution_time). */
+        /** Every query is cut off after this long: each store statement (max_execution_time) and each PromQL query. */
         queryTimeout: duration.default('60s'),
       })
       .strict()

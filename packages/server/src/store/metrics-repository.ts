@@ -186,14 +186,17 @@ export class MetricsRepository {
   /**
    * Rollup rows of some series with bucket start in [fromMs, toMs], ordered by series and
    * bucket. States are merged on read: a bucket may still be spread over unmerged rows.
+   * `metric`, when all the series share it, lets the engine use the table's sort key.
    */
   async rollup(
     resolution: RollupResolution,
     fingerprints: string[],
     fromMs: number,
     toMs: number,
+    metric: string | null = null,
   ): Promise<RollupRow[]> {
     if (fingerprints.length === 0) return [];
+    const byMetric = metric === null ? unsafeRaw('1') : sql`metric = ${p.String(metric)}`;
     const rows = await this.store.query<{
       fingerprint: string;
       t: string;
@@ -209,7 +212,7 @@ export class MetricsRepository {
         toString(countMerge(sample_count)) AS count,
         argMinMerge(first_value) AS first, argMaxMerge(last_value) AS last
       FROM ${ident(ROLLUP_TABLES[resolution])}
-      WHERE fingerprint IN (SELECT arrayJoin(${p.ArrayString(fingerprints)})::UInt64)
+      WHERE ${byMetric} AND fingerprint IN (SELECT arrayJoin(${p.ArrayString(fingerprints)})::UInt64)
         AND bucket >= ${secTime(Math.ceil(fromMs / 1000))} AND bucket <= ${secTime(Math.floor(toMs / 1000))}
       GROUP BY fingerprint, bucket
       ORDER BY fingerprint, bucket`);

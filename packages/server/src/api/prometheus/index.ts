@@ -3,6 +3,7 @@ import { StellwerkError } from '../../errors.ts';
 import { PromqlEngine } from '../../query/promql/engine.ts';
 import { PromqlError } from '../../query/promql/errors.ts';
 import { RepositorySource } from '../../query/promql/repository-source.ts';
+import { RESOLUTION_REQUESTS, type ResolutionRequest } from '../../query/promql/resolution-plan.ts';
 import { parseMatchSelector, SeriesQueries } from '../../query/promql/series-queries.ts';
 import type { MetricsRepository } from '../../store/metrics-repository.ts';
 import { all, first, type Params, parseDurationParam, parseForm, parseTimeParam } from './params.ts';
@@ -20,9 +21,17 @@ const BUILD_INFO = {
   goVersion: 'go1.19',
 };
 
+export interface PrometheusApiOptions {
+  repo: MetricsRepository;
+  /** Raw sample retention, for the resolution rule (a range older than it reads rollups). */
+  rawRetentionMs?: number;
+  /** The longest a query may run (storage.queryTimeout); a shorter `timeout` parameter wins. */
+  queryTimeoutMs?: number;
+}
+
 /** The Prometheus HTTP API: query, query_range, series, labels, label values, metadata, buildinfo. */
-export async function prometheusApi(app: FastifyInstance, options: { repo: MetricsRepository }): Promise<void> {
-  const engine = new PromqlEngine(new RepositorySource(options.repo));
+export async function prometheusApi(app: FastifyInstance, options: PrometheusApiOptions): Promise<void> {
+  const engine = new PromqlEngine(new RepositorySource(options.repo), { rawRetentionMs: options.rawRetentionMs });
   const meta = new SeriesQueries(options.repo);
 
   // promtool and Grafana POST forms; the parser lives in this plugin's scope only.
@@ -35,19 +44,38 @@ export async function prometheusApi(app: FastifyInstance, options: { repo: Metri
     ...(req.query as Params),
     ...(req.body && typeof req.body === 'object' ? (req.body as Params) : {}),
   });
-  const both = (path: string, handler: (p: Params) => Promise<unknown>) => {
-    const h = async (req: FastifyRequest) => ({ status: 'success', data: await handler(params(req)) });
+  const both = (path: string, handler: (p: Params, reply: FastifyReply) => Promise<unknown>) => {
+    const h = async (req: FastifyRequest, reply: FastifyReply) => {
+      const out = await handler(params(req), reply);
+      return out && typeof out === 'object' && 'status' in out ? out : { status: 'success', data: out };
+    };
     app.get(path, { config: { scope: 'read' } }, h);
     app.post(path, { config: { scope: 'read' } }, h);
   };
 
+  /** The query's deadline: storage.queryTimeout, or the `timeout` parameter when smaller. */
+  const deadline = (p: Params): number | undefined => {
+    const configured = options.queryTimeoutMs;
+    const asked = first(p, 'timeout') ? parseDurationParam(p, 'timeout') : undefined;
+    if (asked !== undefined && asked <= 0)
+      throw new PromqlError('bad_data', 'invalid parameter "timeout": must be a positive duration such as 30s');
+    const ms = asked === undefined ? configured : configured === undefined ? asked : Math.min(asked, configured);
+    return ms === undefined ? undefined : Date.now() + ms;
+  };
+
   both('/api/v1/query', async (p) => {
     const time = parseTimeParam(p, 'time', Date.now());
-    const value = await engine.instantQuery(required(p, 'query'), time);
+    const resolution = resolutionParam(p);
+    if (resolution !== 'auto' && resolution !== 'raw')
+      throw new PromqlError(
+        'bad_data',
+        'invalid parameter "stellwerk_resolution": instant queries always read raw samples; use auto or raw, or query_range for rollups',
+      );
+    const value = await engine.instantQuery(required(p, 'query'), time, { deadlineMs: deadline(p) });
     return renderValue(value, time);
   });
 
-  both('/api/v1/query_range', async (p) => {
+  both('/api/v1/query_range', async (p, reply) => {
     const start = parseTimeParam(p, 'start');
     const end = parseTimeParam(p, 'end');
     const step = parseDurationParam(p, 'step');
@@ -57,8 +85,22 @@ export async function prometheusApi(app: FastifyInstance, options: { repo: Metri
         'bad_data',
         'zero or negative query resolution step widths are not accepted. Try a positive integer',
       );
-    const value = await engine.rangeQuery(required(p, 'query'), start, end, step);
-    return renderValue(value, end);
+    const { value, plan } = await engine.evaluateRange(required(p, 'query'), start, end, step, {
+      resolution: resolutionParam(p),
+      deadlineMs: deadline(p),
+    });
+    // Prometheus clients ignore both; they say which data answered.
+    reply.header('stellwerk-resolution', plan.resolution);
+    const data = renderValue(value, end);
+    if (plan.resolution === 'raw') return { status: 'success', data };
+    const rawNote = plan.rawSelectors > 0 ? ` (${plan.rawSelectors} selector(s) read raw samples)` : '';
+    return {
+      status: 'success',
+      data,
+      infos: [
+        `Stellwerk answered from the ${plan.resolution} rollup${rawNote}; add stellwerk_resolution=raw to read raw samples`,
+      ],
+    };
   });
 
   both('/api/v1/series', async (p) => {
@@ -117,6 +159,17 @@ export async function prometheusApi(app: FastifyInstance, options: { repo: Metri
     status: 'success',
     data: BUILD_INFO,
   }));
+}
+
+function resolutionParam(p: Params): ResolutionRequest {
+  const v = first(p, 'stellwerk_resolution');
+  if (v === undefined || v === '') return 'auto';
+  if (!(RESOLUTION_REQUESTS as readonly string[]).includes(v))
+    throw new PromqlError(
+      'bad_data',
+      `invalid parameter "stellwerk_resolution": ${JSON.stringify(v)} is not one of ${RESOLUTION_REQUESTS.join(', ')}`,
+    );
+  return v as ResolutionRequest;
 }
 
 function required(p: Params, name: string): string {

@@ -22,6 +22,19 @@ export interface SelectorExpr {
   rangeMs?: number;
 }
 
+/**
+ * `expr[range:step]`: the inner instant-vector expression evaluated every `stepMs` (aligned to
+ * multiples of the step), read back as a range vector. `stepMs` undefined: the default step.
+ */
+export interface SubqueryExpr {
+  kind: 'subquery';
+  expr: Expr;
+  rangeMs: number;
+  stepMs?: number;
+  offsetMs: number;
+  at?: AtModifier;
+}
+
 export interface VectorMatching {
   /** one-to-one, many-to-one (group_left), one-to-many (group_right), many-to-many (set operators). */
   card: 'one-to-one' | 'many-to-one' | 'one-to-many' | 'many-to-many';
@@ -66,6 +79,7 @@ export type Expr =
   | { kind: 'number'; value: number }
   | { kind: 'string'; value: string }
   | SelectorExpr
+  | SubqueryExpr
   | { kind: 'call'; func: string; args: Expr[] }
   | { kind: 'aggregate'; op: AggregateOp; param?: Expr; expr: Expr; grouping: string[]; without: boolean }
   | { kind: 'binary'; op: BinaryOp; lhs: Expr; rhs: Expr; bool: boolean; matching: VectorMatching }
@@ -83,6 +97,8 @@ export function typeOf(e: Expr): ValueType {
       return 'string';
     case 'selector':
       return e.rangeMs === undefined ? 'vector' : 'matrix';
+    case 'subquery':
+      return 'matrix';
     case 'call':
       return e.func === 'scalar' || e.func === 'time' || e.func === 'pi' ? 'scalar' : 'vector';
     case 'aggregate':

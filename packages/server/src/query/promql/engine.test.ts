@@ -232,7 +232,9 @@ describe('PromQL evaluator', () => {
     ['rate(g)', /expected type range vector in call to function "rate", got instant vector/],
     ['sum(', /parse error/],
     ['{job=""}', /at least one non-empty matcher/],
-    ['g[5m:1m]', /subqueries/],
+    ['g + g[5m:1m]', /binary expression must contain only scalar and instant vector types/],
+    ['g[1m][5m:1m]', /subquery is only allowed on instant vector, got range vector/],
+    ['rate(g[5m:0s])', /subquery step must be positive/],
     ['1 > 2', /BOOL/],
     ['http + on(job) info', /many-to-many|multiple matches|duplicate/],
   ])('rejects %s clearly', async (query, msg) => {
@@ -245,5 +247,100 @@ describe('PromQL evaluator', () => {
     await expect(small.instantQuery('http', s(60))).rejects.toThrow(/more than 2 series/);
     const few = new PromqlEngine(source, { limits: { maxSamplesPerQuery: 3 } });
     await expect(few.instantQuery('c[1m]', s(60))).rejects.toThrow(/too many samples/);
+  });
+
+  it('evaluates subqueries at multiples of their step', async () => {
+    // T is a multiple of 20 s, so the inner steps are s(0), s(20), s(40), s(60); g holds 1 until
+    // s(30) (lookback), then 3, then 2.
+    const sum = await engine.instantQuery('sum_over_time(g[1m:20s])', s(60));
+    expect(sum.type === 'vector' && sum.samples.map((x) => x.v)).toEqual([7]);
+    const count = await engine.instantQuery('count_over_time(g[1m:20s] offset 20s)', s(60));
+    expect(count.type === 'vector' && count.samples.map((x) => x.v)).toEqual([3]);
+    // Without a step: the default (1 m) gives s(0) and s(60) only.
+    const dflt = await engine.instantQuery('sum_over_time(g[1m:])', s(60));
+    expect(dflt.type === 'vector' && dflt.samples.map((x) => x.v)).toEqual([3]);
+    const matrix = await engine.instantQuery('g[40s:20s]', s(60));
+    expect(matrix.type === 'matrix' && matrix.series[0]?.points).toEqual([
+      [s(20), 1],
+      [s(40), 3],
+      [s(60), 2],
+    ]);
+    // `@` pins the subquery: every step sees g at s(20) and s(40).
+    const pinned = await engine.rangeQuery(`max_over_time(g[20s:20s] @ ${s(40) / 1000})`, s(0), s(60), 30_000);
+    expect(pinned.type === 'matrix' && pinned.series[0]?.points.map((p) => p[1])).toEqual([3, 3, 3]);
+  });
+
+  it('gives up with a timeout error past its deadline', async () => {
+    const err = await engine
+      .rangeQuery('rate(c[1m])', s(0), s(60), 1000, { deadlineMs: Date.now() - 1 })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(PromqlError);
+    expect(err).toMatchObject({ errorType: 'timeout' });
+  });
+});
+
+describe('PromQL over rollups', () => {
+  const H = 3_600_000;
+  // Hour-aligned; samples 7 s off the 15 s grid so none sits on a bucket edge.
+  const T0 = Math.floor(T / H) * H;
+  const points = (f: (i: number) => number): Array<[number, number]> =>
+    Array.from({ length: (6 * H) / 15_000 }, (_, i) => [T0 + 7_000 + i * 15_000, f(i)]);
+  const src = new MemorySource([
+    { labels: { __name__: 'cnt', job: 'a' }, points: points((i) => (i < 500 ? i * 2 : (i - 500) * 3 + 1)) },
+    { labels: { __name__: 'gauge', job: 'a' }, points: points((i) => Math.sin(i / 9) * 10) },
+  ]);
+  const eng = new PromqlEngine(src);
+  const run = async (q: string, resolution: 'raw' | '1m' | '1h' | 'auto', step = H) =>
+    eng.evaluateRange(q, T0 + H, T0 + 6 * H, step, { resolution });
+
+  it.each([
+    'max_over_time(gauge[1h])',
+    'min_over_time(gauge[2h])',
+    'count_over_time(gauge[1h])',
+    'last_over_time(gauge[1h])',
+    'gauge',
+    'sum_over_time(gauge[1h])',
+    'avg_over_time(gauge[3h])',
+    'rate(cnt[1h])',
+    'increase(cnt[2h])',
+    'delta(gauge[1h])',
+  ])('answers %s from 1m and 1h buckets as from raw samples', async (q) => {
+    // Values from buckets are exact up to float summation order. rate/increase/delta place the
+    // first and last sample at estimated times (half a sample interval inside its bucket), off
+    // by at most 0.5 s here at each end of a sampled span of at least 3585 s where a window is
+    // only partly covered; Prometheus' extrapolation then differs by at most 1 s / 3585 s.
+    const tolerance = /^(rate|increase|delta)/.test(q) ? 1 / 3585 : 1e-9;
+    const raw = await run(q, 'raw');
+    expect(raw.plan.resolution).toBe('raw');
+    for (const tier of ['1m', '1h'] as const) {
+      const got = await run(q, tier);
+      expect(got.plan.resolution).toBe(tier);
+      const want = raw.value.type === 'matrix' ? raw.value.series : [];
+      const have = got.value.type === 'matrix' ? got.value.series : [];
+      expect(have.map((x) => x.labels)).toEqual(want.map((x) => x.labels));
+      have.forEach((series, i) => {
+        series.points.forEach(([t, v], j) => {
+          const [wt, wv] = want[i]?.points[j] ?? [Number.NaN, Number.NaN];
+          expect(t).toBe(wt);
+          expect(Math.abs(v - wv)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(wv)));
+        });
+      });
+    }
+  });
+
+  it('keeps raw samples for functions rollups cannot answer and for small ranges', async () => {
+    expect((await run('irate(cnt[5m])', '1h')).plan).toMatchObject({ resolution: 'raw', rawSelectors: 1 });
+    expect((await run('quantile_over_time(0.5, gauge[1h])', 'auto')).plan.resolution).toBe('raw');
+    // 5 h range at 1 h step is under the 6 h small-range rule.
+    expect((await run('max_over_time(gauge[1h])', 'auto')).plan.resolution).toBe('raw');
+    const long = await eng.evaluateRange('max_over_time(gauge[1h]) + rate(cnt[5m])', T0, T0 + 12 * H, H);
+    // 5m is no multiple of 1h: that selector steps down to the 1m tier.
+    expect(long.plan.resolution).toBe('1h');
+    expect([...long.plan.tiers.values()].sort()).toEqual(['1h', '1m']);
+  });
+
+  it('refuses a forced tier whose buckets do not make up the windows', async () => {
+    await expect(run('rate(cnt[90s])', '1m')).rejects.toThrow(/whole multiples of 1m \(got range 90s\)/);
+    await expect(run('gauge', '1h', 60_000)).rejects.toThrow(/got step 60s/);
   });
 });

@@ -9,6 +9,7 @@ import {
   type MatchOp,
   SET_OPS,
   type SelectorExpr,
+  type SubqueryExpr,
   typeOf,
   type VectorMatching,
 } from './ast.ts';
@@ -109,7 +110,7 @@ class Converter {
         const rangeMs = this.duration(this.child(n, 'DurationExpr'));
         if (rangeMs <= 0) throw badData(`parse error: range must be positive, got ${this.text(n)}`);
         return this.postfix(this.expr(this.soleExpr(n)), 'range', (s) => {
-          if (s.rangeMs !== undefined) throw badData('parse error: range specified twice');
+          if (s.kind !== 'selector' || s.rangeMs !== undefined) throw badData('parse error: range specified twice');
           return { ...s, rangeMs };
         });
       }
@@ -146,7 +147,7 @@ class Converter {
       case 'AggregateExpr':
         return this.aggregate(n);
       case 'SubqueryExpr':
-        throw badData('subqueries (`expr[range:step]`) are not supported by Stellwerk');
+        return this.subquery(n);
       case 'AnchoredExpr':
       case 'SmoothedExpr':
         throw badData(`the ${n.name === 'AnchoredExpr' ? 'anchored' : 'smoothed'} modifier is not supported`);
@@ -169,17 +170,38 @@ class Converter {
 
   /**
    * The lezer grammar is written for editors and binds `[range]`, `offset` and `@` to the whole
-   * expression on their left; in Prometheus they bind to the nearest selector, so they are
-   * pushed down to the rightmost operand here.
+   * expression on their left; in Prometheus they bind to the nearest selector or subquery, so
+   * they are pushed down to the rightmost operand here.
    */
-  postfix(e: Expr, what: string, apply: (s: SelectorExpr) => Expr): Expr {
+  postfix(e: Expr, what: string, apply: (s: SelectorExpr | SubqueryExpr) => Expr): Expr {
     if (e.kind === 'selector') return apply(e);
+    if (e.kind === 'subquery' && what !== 'range') return apply(e);
     if (e.kind === 'binary') return { ...e, rhs: this.postfix(e.rhs, what, apply) };
     if (e.kind === 'unary') return { ...e, expr: this.postfix(e.expr, what, apply) };
     if (what === 'range') throw badData('parse error: ranges only allowed for vector selectors');
     throw badData(
       `parse error: ${what} modifier must be preceded by an instant vector selector or range vector selector`,
     );
+  }
+
+  /**
+   * `expr[range:step]`. Like `[range]`, the grammar binds it to the whole expression on its
+   * left, so it wraps the rightmost operand of a binary or unary expression, as in Prometheus.
+   */
+  subquery(n: SyntaxNode): Expr {
+    const [rangeNode, stepNode] = n.getChildren('DurationExpr');
+    if (!rangeNode) throw badData(`parse error: missing subquery range in ${JSON.stringify(this.text(n))}`);
+    const rangeMs = this.duration(rangeNode);
+    if (rangeMs <= 0) throw badData(`parse error: subquery range must be positive, got ${this.text(rangeNode)}`);
+    const stepMs = stepNode ? this.duration(stepNode) : undefined;
+    if (stepMs !== undefined && stepMs <= 0)
+      throw badData(`parse error: subquery step must be positive, got ${this.text(stepNode as SyntaxNode)}`);
+    const wrap = (e: Expr): Expr => {
+      if (e.kind === 'binary') return { ...e, rhs: wrap(e.rhs) };
+      if (e.kind === 'unary') return { ...e, expr: wrap(e.expr) };
+      return { kind: 'subquery', expr: e, rangeMs, offsetMs: 0, ...(stepMs !== undefined ? { stepMs } : {}) };
+    };
+    return wrap(this.expr(this.soleExpr(n)));
   }
 
   selector(n: SyntaxNode): SelectorExpr {
@@ -366,6 +388,13 @@ function check(e: Expr): void {
     case 'string':
     case 'selector':
       return;
+    case 'subquery': {
+      check(e.expr);
+      const t = typeOf(e.expr);
+      if (t !== 'vector')
+        throw badData(`parse error: subquery is only allowed on instant vector, got ${TYPE_NAMES[t]} instead`);
+      return;
+    }
     case 'paren':
       check(e.expr);
       return;

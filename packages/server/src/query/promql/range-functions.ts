@@ -27,8 +27,6 @@ export function kahanInc(inc: number, sum: number, c: number): [number, number] 
 function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): number | undefined {
   const n = w.t.length;
   if (n < 2) return undefined;
-  const firstT = w.t[0] as number;
-  const lastT = w.t[n - 1] as number;
   const firstV = w.v[0] as number;
   // Resets are summed apart and added once, in Prometheus' order, so floats agree bit for bit.
   let correction = 0;
@@ -37,7 +35,33 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): numbe
     if (isCounter && v < last) correction += last;
     last = v;
   }
-  let result = last - firstV + correction;
+  return extrapolate(
+    last - firstV + correction,
+    firstV,
+    w.t[0] as number,
+    w.t[n - 1] as number,
+    n,
+    w,
+    isCounter,
+    isRate,
+  );
+}
+
+/**
+ * Prometheus' extrapolation of an increase seen between the first and last sample of a window
+ * (`n` samples, first value `firstV`) to the window's edges, then per second for rate.
+ */
+export function extrapolate(
+  increase: number,
+  firstV: number,
+  firstT: number,
+  lastT: number,
+  n: number,
+  w: Pick<Window, 'start' | 'end' | 'rangeMs'>,
+  isCounter: boolean,
+  isRate: boolean,
+): number {
+  let result = increase;
   let durationToStart = (firstT - w.start) / 1000;
   const durationToEnd = (w.end - lastT) / 1000;
   const sampledInterval = (lastT - firstT) / 1000;

@@ -14,6 +14,24 @@ export interface SeriesData {
   stale?: Uint8Array;
 }
 
+/** The rollup tiers, finest first, with their bucket width. */
+export type Tier = '1m' | '1h' | '1d';
+export const TIER_MS: Record<Tier, number> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
+
+/** One series' rollup buckets, ordered by bucket start; staleness markers are not in them. */
+export interface RollupSeriesData {
+  /** Including `__name__`. */
+  labels: Labels;
+  /** Bucket starts, epoch ms, ascending. */
+  t: number[];
+  min: number[];
+  max: number[];
+  sum: number[];
+  count: number[];
+  first: number[];
+  last: number[];
+}
+
 export interface QueryLimits {
   maxSeriesPerSelector: number;
   maxSamplesPerQuery: number;
@@ -27,6 +45,14 @@ export const DEFAULT_LIMITS: QueryLimits = { maxSeriesPerSelector: 10_000, maxSa
  */
 export interface SampleSource {
   select(matchers: readonly LabelMatcher[], fromMs: number, toMs: number, limits: QueryLimits): Promise<SeriesData[]>;
+  /** Rollup buckets starting in [fromMs, toMs]; a source without rollups leaves this out. */
+  selectRollup?(
+    tier: Tier,
+    matchers: readonly LabelMatcher[],
+    fromMs: number,
+    toMs: number,
+    limits: QueryLimits,
+  ): Promise<RollupSeriesData[]>;
 }
 
 export function tooManySeries(limit: number): Error {
@@ -81,5 +107,54 @@ export class MemorySource implements SampleSource {
       });
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+
+  /** Buckets computed on the fly the way the store's views compute them. */
+  async selectRollup(
+    tier: Tier,
+    matchers: readonly LabelMatcher[],
+    fromMs: number,
+    toMs: number,
+    limits: QueryLimits,
+  ): Promise<RollupSeriesData[]> {
+    const width = TIER_MS[tier];
+    const raw = await this.select(matchers, fromMs, toMs + width - 1, limits);
+    const out: RollupSeriesData[] = [];
+    for (const s of raw) {
+      const r: RollupSeriesData = {
+        labels: s.labels,
+        t: [],
+        min: [],
+        max: [],
+        sum: [],
+        count: [],
+        first: [],
+        last: [],
+      };
+      s.t.forEach((t, i) => {
+        if (s.stale?.[i]) return;
+        const b = Math.floor(t / width) * width;
+        if (b < fromMs || b > toMs) return;
+        const v = s.v[i] as number;
+        const k = r.t.length - 1;
+        if (r.t[k] !== b) {
+          r.t.push(b);
+          r.min.push(v);
+          r.max.push(v);
+          r.sum.push(v);
+          r.count.push(1);
+          r.first.push(v);
+          r.last.push(v);
+          return;
+        }
+        r.min[k] = Math.min(r.min[k] as number, v);
+        r.max[k] = Math.max(r.max[k] as number, v);
+        r.sum[k] = (r.sum[k] as number) + v;
+        r.count[k] = (r.count[k] as number) + 1;
+        r.last[k] = v;
+      });
+      if (r.t.length > 0) out.push(r);
+    }
+    return out;
   }
 }
