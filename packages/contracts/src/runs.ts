@@ -17,9 +17,6 @@
  *                                               metric values may be "NaN", "Infinity", "-Infinity")
  *   GET    /api/v1/runs/:id/metrics/:key        → { metrics: RunMetric[] }  (history)
  *   POST   /api/v1/runs/:id/resources           { samples: ResourceSample[] }
- *   GET    /api/v1/runs/:id/artifacts?path=<dir> → { files: ArtifactEntry[] }  (one directory level;
- *                                               path empty or absent = the run's artifact root)
- *   GET    /api/v1/runs/:id/artifacts/<path>    → the file's bytes, Content-Type from its extension
  *   Logs of a run: POST /api/v1/logs?run_id=<id> (the logs receiver).
  */
 
@@ -149,15 +146,6 @@ export interface GpuSample {
   utilizationPercent: number;
   memoryUsedBytes: number;
   memoryTotalBytes: number;
-}
-
-/** One entry of a run's artifact directory listing. */
-export interface ArtifactEntry {
-  /** Relative to the run's artifact root, `/`-separated, e.g. `plots/loss.png`. */
-  path: string;
-  isDir: boolean;
-  /** null for directories. */
-  sizeBytes: number | null;
 }
 
 /**
