@@ -1,3 +1,4 @@
+export * from './datasets.ts';
 export * from './errors.ts';
 export * from './logs.ts';
 export * from './metrics.ts';
