@@ -17,6 +17,8 @@
  *                                               metric values may be "NaN", "Infinity", "-Infinity")
  *   GET    /api/v1/runs/:id/metrics/:key        → { metrics: RunMetric[] }  (history)
  *   POST   /api/v1/runs/:id/resources           { samples: ResourceSample[] }
+ *   GET    /api/v1/runs/:id/artifacts?path=     → RunArtifactList  (one directory; path from the run's root)
+ *   GET    /api/v1/runs/:id/artifacts/<path>    the file (images, text, JSON inline)
  *   Logs of a run: POST /api/v1/logs?run_id=<id> (the logs receiver).
  */
 
@@ -118,6 +120,20 @@ export interface RunUpdate {
   endTimeMs?: number;
   exitCode?: number;
   name?: string;
+}
+
+/** One entry of a run's artifact directory; paths are relative to the run's artifact root. */
+export interface RunArtifactFile {
+  path: string;
+  isDir: boolean;
+  /** Files only. */
+  fileSize?: number;
+}
+
+export interface RunArtifactList {
+  /** Where MLflow clients see the run's artifacts (`mlflow-artifacts:/<experiment>/<run>/artifacts`). */
+  rootUri: string;
+  files: RunArtifactFile[];
 }
 
 /** One sample of a run's whole process tree, taken by `stellwerk run` every interval. */

@@ -10,6 +10,7 @@ import { mlflowArtifactsRoutes } from './api/mlflow/artifacts-routes.ts';
 import { mlflowApi } from './api/mlflow/index.ts';
 import { sendProblem } from './api/problem.ts';
 import { prometheusApi } from './api/prometheus/index.ts';
+import { runArtifactsRoutes } from './api/run-artifacts-routes.ts';
 import { runsRoutes } from './api/runs-routes.ts';
 import type { Config, Scope } from './config/index.ts';
 import { durationMs } from './config/index.ts';
@@ -226,13 +227,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     config,
     runs: new RunsRepository(deps.store),
     datasets: new DatasetsRepository(deps.store),
-    artifacts: new FileArtifactStore(join(config.storage.dataDir, 'artifacts')),
+    artifacts: new FileArtifactStore(join(config.storage.dataDir, 'artifacts'), {
+      maxFileBytes: config.artifacts.maxFileBytes,
+    }),
     metricsIngest,
   };
   await app.register(runsRoutes, runsOptions);
   await app.register(datasetsRoutes, runsOptions);
   await app.register(mlflowApi, runsOptions);
   await app.register(mlflowArtifactsRoutes, runsOptions);
+  await app.register(runArtifactsRoutes, runsOptions);
 
   if (hasUi) await app.register(fastifyStatic, { root: webDir, wildcard: false, index: 'index.html' });
   app.setNotFoundHandler((req, reply) => {

@@ -185,6 +185,13 @@ export const configSchema = z
       })
       .strict()
       .default({ logs: '30d', metrics: '15d', metrics1m: '90d', metrics1h: '730d', metrics1d: '1825d' }),
+    artifacts: z
+      .object({
+        /** One artifact file (MLflow artifact upload); larger uploads answer 413 and nothing is kept. */
+        maxFileBytes: byteSize.default(1024 ** 3),
+      })
+      .strict()
+      .default({ maxFileBytes: 1024 ** 3 }),
   })
   .strict();
 
