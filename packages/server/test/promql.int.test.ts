@@ -246,6 +246,17 @@ const QUERIES = [
   'sum(temp) / count(temp)',
   'hour(timestamp(temp))',
   'sort(temp)',
+  // Subqueries: inner steps at multiples of the step; without one, the evaluation interval (1m).
+  'max_over_time(rate(req_total[1m])[10m:1m])',
+  'avg_over_time(temp[10m:])',
+  'min_over_time(sum by (job) (rate(req_total[5m]))[15m:2m])',
+  'rate(req_total[5m:30s])',
+  'sum_over_time(deriv(temp[5m])[10m:90s])',
+  'max_over_time(temp[10m:1m] offset 5m)',
+  `last_over_time(temp[20m:1m] @ ${AT - 600})`,
+  'count_over_time(max_over_time(temp[2m:30s])[10m:1m])',
+  'quantile_over_time(0.5, (temp * 2)[7m:45s])',
+  'temp[5m:1m]',
 ];
 
 describe('PromQL against the real Prometheus', () => {
@@ -315,6 +326,33 @@ describe('PromQL against the real Prometheus', () => {
       [1767225630, '1'],
       [1767225660, '1'],
     ]);
+  });
+
+  it("answers a query past its timeout with Prometheus' timeout error", async () => {
+    const params = new URLSearchParams({
+      query: 'sum(rate(req_total[5m])) + sum(temp) + sum(rate(lat_bucket[5m]))',
+      start: String(T0 / 1000),
+      end: String(AT),
+      step: '15',
+      timeout: '1ms',
+    });
+    const res = await post(`${server.url}/api/v1/query_range`, params.toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(res.status).toBe(503);
+    expect(res.json).toMatchObject({ status: 'error', errorType: 'timeout' });
+    expect(res.json.error).toMatch(/timed out/);
+    params.set('timeout', '-1s');
+    const bad = await post(`${server.url}/api/v1/query_range`, params.toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/timeout/);
+    params.set('timeout', '30s');
+    const ok = await post(`${server.url}/api/v1/query_range`, params.toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(ok.status).toBe(200);
   });
 
   it('works with promtool query instant and range', async () => {

@@ -21,6 +21,11 @@ const BUILD_INFO = {
   goVersion: 'go1.19',
 };
 
+/** A whole response body, for answers that carry more than `data` (e.g. `infos`). */
+class Envelope {
+  constructor(readonly body: object) {}
+}
+
 export interface PrometheusApiOptions {
   repo: MetricsRepository;
   /** Raw sample retention, for the resolution rule (a range older than it reads rollups). */
@@ -47,7 +52,7 @@ export async function prometheusApi(app: FastifyInstance, options: PrometheusApi
   const both = (path: string, handler: (p: Params, reply: FastifyReply) => Promise<unknown>) => {
     const h = async (req: FastifyRequest, reply: FastifyReply) => {
       const out = await handler(params(req), reply);
-      return out && typeof out === 'object' && 'status' in out ? out : { status: 'success', data: out };
+      return out instanceof Envelope ? out.body : { status: 'success', data: out };
     };
     app.get(path, { config: { scope: 'read' } }, h);
     app.post(path, { config: { scope: 'read' } }, h);
@@ -92,15 +97,15 @@ export async function prometheusApi(app: FastifyInstance, options: PrometheusApi
     // Prometheus clients ignore both; they say which data answered.
     reply.header('stellwerk-resolution', plan.resolution);
     const data = renderValue(value, end);
-    if (plan.resolution === 'raw') return { status: 'success', data };
+    if (plan.resolution === 'raw') return data;
     const rawNote = plan.rawSelectors > 0 ? ` (${plan.rawSelectors} selector(s) read raw samples)` : '';
-    return {
+    return new Envelope({
       status: 'success',
       data,
       infos: [
         `Stellwerk answered from the ${plan.resolution} rollup${rawNote}; add stellwerk_resolution=raw to read raw samples`,
       ],
-    };
+    });
   });
 
   both('/api/v1/series', async (p) => {
@@ -216,6 +221,8 @@ function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown): Fast
       message = fe.message ?? 'bad request';
     }
   }
-  if (status >= 500) req.log.error({ err }, message);
+  // A timeout is the query's size, not a fault: no stack trace.
+  if (errorType === 'timeout') req.log.warn({ errorType }, message);
+  else if (status >= 500) req.log.error({ err }, message);
   return reply.status(status).type('application/json').send({ status: 'error', errorType, error: message });
 }
