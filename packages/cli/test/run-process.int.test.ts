@@ -1,0 +1,252 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { downPort, runStellwerk, startStellwerk, tempDirs } from './run-cli.ts';
+
+// `stellwerk run` as the user meets it, with Stellwerk down: the command must behave exactly
+// as it would unwrapped, and everything about the run must wait in the spool.
+const dirs = tempDirs();
+afterAll(dirs.cleanup);
+let env: NodeJS.ProcessEnv;
+let spool: string;
+beforeAll(async () => {
+  spool = dirs.make('stw-spool-');
+  env = { STELLWERK_URL: `http://127.0.0.1:${await downPort()}`, STELLWERK_SPOOL_DIR: spool };
+});
+
+function spooled(): { file: string; lines: any[] }[] {
+  return readdirSync(spool)
+    .filter((n) => n.endsWith('.jsonl'))
+    .map((n) => ({
+      file: join(spool, n),
+      lines: readFileSync(join(spool, n), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    }));
+}
+
+function spoolOf(runId: string) {
+  const found = spooled().find((s) => s.lines[0].runId === runId);
+  if (!found) throw new Error(`no spool file for ${runId}`);
+  return found.lines.slice(1);
+}
+
+describe('stellwerk run: the command behaves as unwrapped', () => {
+  it('keeps stdout and stderr apart, returns the exit code, and warns once that the server is down', async () => {
+    const r = await runStellwerk(['run', '--', 'sh', '-c', 'echo out1; echo err1 >&2; echo out2; exit 3'], env);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('out1\nout2\n');
+    const stderr = r.stderr.split('\n').filter(Boolean);
+    expect(stderr).toContain('err1');
+    const warnings = stderr.filter((l) => l.startsWith('stellwerk:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/is unavailable \(ECONNREFUSED\); this run is kept in .*stellwerk flush/);
+  });
+
+  it('passes stdin through', async () => {
+    const r = await runStellwerk(['run', '--', 'tr', 'a-z', 'A-Z'], env, 'hello\nworld\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('HELLO\nWORLD\n');
+  });
+
+  it('forwards output as it comes, not when the command ends', async () => {
+    const run = startStellwerk(['run', '--', 'sh', '-c', 'echo first; sleep 3; echo second'], env);
+    await run.waitFor(/first/, 2500);
+    expect(run.stdout()).not.toContain('second');
+    expect((await run.done).stdout).toBe('first\nsecond\n');
+  });
+
+  it('exits 127 for a command that does not exist, and 2 for a bad flag', async () => {
+    const missing = await runStellwerk(['run', '--', 'no-such-command-xyz'], env);
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain('stellwerk run: no-such-command-xyz: command not found');
+    const bad = await runStellwerk(['run', '--param', 'novalue', '--', 'true'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--param "novalue": write key=value');
+    const interval = await runStellwerk(['run', '--sample-interval', 'fast', '--', 'true'], env);
+    expect(interval.code).toBe(2);
+    expect(interval.stderr).toContain('--sample-interval "fast"');
+  });
+
+  it('gives the command the run id, PYTHONUNBUFFERED and OTEL attributes, but no MLflow run without a server', async () => {
+    const script =
+      'echo "$PYTHONUNBUFFERED|$STELLWERK_RUN_ID|$OTEL_RESOURCE_ATTRIBUTES|${MLFLOW_RUN_ID-unset}|$STELLWERK_URL"';
+    const r = await runStellwerk(['run', '--', 'sh', '-c', script], {
+      ...env,
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=trainer',
+    });
+    const [unbuffered, runId, otel, mlflow, url] = r.stdout.trim().split('|');
+    expect(unbuffered).toBe('1');
+    expect(runId).toMatch(/^[0-9a-f]{32}$/);
+    expect(otel).toBe(`service.name=trainer,stellwerk.run_id=${runId}`);
+    expect(mlflow).toBe('unset');
+    expect(url).toBe(env.STELLWERK_URL);
+    const own = await runStellwerk(['run', '--', 'sh', '-c', 'echo $PYTHONUNBUFFERED'], {
+      ...env,
+      PYTHONUNBUFFERED: '0',
+    });
+    expect(own.stdout).toBe('0\n');
+  });
+
+  it('exits as the command does when a background process it started keeps the output open', async () => {
+    const started = Date.now();
+    const r = await runStellwerk(['run', '--', 'sh', '-c', 'sleep 20 & echo started'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('started\n');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('stellwerk run: signals', () => {
+  // Each signal reaches the command once; its handler prints and exits with a code of its own.
+  it.each([
+    ['SIGINT', 2],
+    ['SIGTERM', 15],
+    ['SIGHUP', 1],
+    ['SIGQUIT', 3],
+    ['SIGUSR1', 10],
+    ['SIGUSR2', 12],
+  ] as const)('forwards %s to the command', async (signal, n) => {
+    const name = signal.slice(3);
+    const script = `trap 'echo got ${name}; exit ${40 + n}' ${name}; echo ready; while :; do sleep 0.05; done`;
+    const run = startStellwerk(['run', '--', 'bash', '-c', script], env);
+    await run.waitFor(/ready/);
+    run.child.kill(signal);
+    const r = await run.done;
+    expect(r.stdout).toBe(`ready\ngot ${name}\n`);
+    expect(r.code).toBe(40 + n);
+  });
+
+  it('exits 128+n when the command is killed by signal n, and records the run as KILLED', async () => {
+    const run = startStellwerk(['run', '--', 'sh', '-c', 'echo ready; exec sleep 30'], env);
+    await run.waitFor(/ready/);
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code).toBe(143);
+    expect(r.signal).toBeNull();
+    const interrupted = startStellwerk(['run', '--', 'sh', '-c', 'echo ready; exec sleep 30'], env);
+    await interrupted.waitFor(/ready/);
+    interrupted.child.kill('SIGINT');
+    expect((await interrupted.done).code).toBe(130);
+    const runId = spooled()
+      .map((s) => s.lines)
+      .filter((l) => l[1].body.includes('exec sleep 30'))
+      .map((l) => l[0].runId);
+    for (const id of runId) {
+      const patch = spoolOf(id).at(-1);
+      expect(patch.method).toBe('PATCH');
+      expect(JSON.parse(patch.body)).toMatchObject({ status: 'KILLED' });
+    }
+    expect(runId).toHaveLength(2);
+  });
+});
+
+describe('stellwerk run --pty', () => {
+  it('gives the command a terminal, merges its streams, and keeps exit codes and signals', async () => {
+    const r = await runStellwerk(
+      ['run', '--pty', '--', 'sh', '-c', 'test -t 1 && echo on-a-tty; echo to-stderr >&2; exit 4'],
+      env,
+    );
+    expect(r.code).toBe(4);
+    expect(r.stdout.replace(/\r/g, '')).toBe('on-a-tty\nto-stderr\n');
+    const killed = startStellwerk(['run', '--pty', '--', 'sh', '-c', 'echo ready; exec sleep 30'], env);
+    await killed.waitFor(/ready/);
+    killed.child.kill('SIGTERM');
+    expect((await killed.done).code).toBe(143);
+  });
+
+  it('passes stdin through the terminal without echoing it', async () => {
+    const r = await runStellwerk(['run', '--pty', '--', 'sh', '-c', 'read line; echo "got $line"'], env, 'abc\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout.replace(/\r/g, '')).toBe('got abc\n');
+  });
+});
+
+describe('stellwerk run: the spool while the server is down', () => {
+  it('keeps the whole run in order: creation, logs with their stream, resources, metrics, tags, end', async () => {
+    const r = await runStellwerk(
+      [
+        'run',
+        '--experiment',
+        'spooled',
+        '--param',
+        'lr=0.1',
+        '--tag',
+        'team=ml',
+        '--sample-interval',
+        '200ms',
+        '--',
+        'sh',
+        '-c',
+        'echo working; echo oops >&2; sleep 1; API_TOKEN=x; exit 1',
+        '--password=hunter2',
+      ],
+      env,
+    );
+    expect(r.code).toBe(1);
+    const file = spooled().find((s) => s.lines[1]?.body.includes('"spooled"'));
+    expect(file).toBeDefined();
+    const [header, ...requests] = file?.lines ?? [];
+    expect(header.server).toBe(env.STELLWERK_URL);
+    const create = JSON.parse(requests[0].body);
+    expect(requests[0]).toMatchObject({ method: 'POST', path: '/api/v1/runs' });
+    expect(create).toMatchObject({
+      id: header.runId,
+      experimentName: 'spooled',
+      kind: 'training',
+      name: 'sh',
+      params: { lr: '0.1' },
+      tags: { team: 'ml' },
+    });
+    expect(create.command).toContain('--password=***');
+    expect(create.command).not.toContain('hunter2');
+    const logs = requests.filter((q) => q.path.startsWith('/api/v1/logs'));
+    expect(logs.map((q) => [new URLSearchParams(q.path.split('?')[1]).get('resource.stream'), q.body])).toEqual(
+      expect.arrayContaining([
+        ['stdout', 'working\n'],
+        ['stderr', 'oops\n'],
+      ]),
+    );
+    const resources = requests.filter((q) => q.path.endsWith('/resources'));
+    expect(resources.length).toBeGreaterThanOrEqual(2);
+    const tail = requests.slice(-3);
+    expect(tail.map((q) => `${q.method} ${q.path.replace(header.runId, ':id')}`)).toEqual([
+      'POST /api/v1/runs/:id/metrics',
+      'POST /api/v1/runs/:id/tags',
+      'PATCH /api/v1/runs/:id',
+    ]);
+    expect(JSON.parse(tail[1].body)).toEqual({ tags: { 'stellwerk.exit_code': '1' } });
+    expect(JSON.parse(tail[2].body)).toMatchObject({ status: 'FAILED', exitCode: 1 });
+    const keys = requests.map((q) => q.key);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('flush against a down server keeps everything and says so', async () => {
+    const before = spooled().reduce((n, s) => n + s.lines.length, 0);
+    const r = await runStellwerk(['flush'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stopped: .*ECONNREFUSED/);
+    expect(spooled().reduce((n, s) => n + s.lines.length, 0)).toBe(before);
+  });
+
+  it('flush with an empty spool says there is nothing to send', async () => {
+    const empty = dirs.make('stw-empty-');
+    const r = await runStellwerk(['flush'], { ...env, STELLWERK_SPOOL_DIR: empty });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('nothing spooled');
+  });
+
+  it('does not flush a spool file that a running stellwerk run still writes', async () => {
+    const dir = dirs.make('stw-locked-');
+    const file = join(dir, '00000000000001-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.jsonl');
+    writeFileSync(
+      file,
+      `${JSON.stringify({ stellwerkSpool: 1, server: env.STELLWERK_URL, runId: 'a'.repeat(32), createdMs: 1 })}\n{"method":"POST","path":"/api/v1/logs","contentType":"text/plain","body":"x\\n","key":"k1"}\n`,
+    );
+    writeFileSync(`${file}.lock`, String(process.pid));
+    const r = await runStellwerk(['flush'], { ...env, STELLWERK_SPOOL_DIR: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('sent 0 requests of 0 runs; 1 left');
+  });
+});
