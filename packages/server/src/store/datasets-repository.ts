@@ -239,7 +239,9 @@ export class DatasetsRepository {
         SELECT assumeNotNull(num) AS x, toUInt8(1) AS side FROM dataset_values
         WHERE upload_id = ${p.String(referenceUpload)} AND column = ${col} AND num IS NOT NULL)`);
     const r = rows[0]?.r;
-    return { statistic: Number(r?.d_statistic), pValue: Number(r?.p_value) };
+    const d = Number(r?.d_statistic);
+    // For identical samples the engine reports the smallest normal double, not 0.
+    return { statistic: d <= 2.3e-308 ? 0 : d, pValue: Number(r?.p_value) };
   }
 
   async saveProfile(profile: DatasetProfile): Promise<void> {
