@@ -70,9 +70,8 @@ describe('stellwerk run: the command behaves as unwrapped', () => {
   });
 
   it('gives the command the run id, PYTHONUNBUFFERED and OTEL attributes, but no MLflow run without a server', async () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
     const script =
-      'echo "$PYTHONUNBUFFERED|$STELLWERK_RUN_ID|$OTEL_RESOURCE_ATTRIBUTES|${MLFLOW_RUN_ID-unset}|$STELLWERK_URL"';
+      'echo "$PYTHONUNBUFFERED|$STELLWERK_RUN_ID|$OTEL_RESOURCE_ATTRIBUTES|$(printenv MLFLOW_RUN_ID || echo unset)|$STELLWERK_URL"';
     const r = await runStellwerk(['run', '--', 'sh', '-c', script], {
       ...env,
       OTEL_RESOURCE_ATTRIBUTES: 'service.name=trainer',
