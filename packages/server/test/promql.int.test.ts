@@ -257,6 +257,10 @@ const QUERIES = [
   'count_over_time(max_over_time(temp[2m:30s])[10m:1m])',
   'quantile_over_time(0.5, (temp * 2)[7m:45s])',
   'temp[5m:1m]',
+  'max_over_time((temp offset 2m)[10m:1m])',
+  `max_over_time((temp @ ${AT - 600})[10m:1m])`,
+  `sum_over_time(rate(req_total[5m] @ ${AT - 300})[10m:1m] offset 3m)`,
+  'max_over_time((temp @ start())[10m:1m])',
 ];
 
 describe('PromQL against the real Prometheus', () => {

@@ -165,16 +165,28 @@ export class MetricsRepository {
       LIMIT ${p.UInt32(limit)}`);
   }
 
-  /** Raw samples of some series in [fromMs, toMs], ordered by series and time. */
-  async samples(metric: string | null, fingerprints: string[], fromMs: number, toMs: number): Promise<SampleRow[]> {
+  /**
+   * Raw samples of some series in [fromMs, toMs], ordered by series and time. `timeoutMs`
+   * cuts the statement off sooner than storage.queryTimeout (a query's own deadline).
+   */
+  async samples(
+    metric: string | null,
+    fingerprints: string[],
+    fromMs: number,
+    toMs: number,
+    timeoutMs?: number,
+  ): Promise<SampleRow[]> {
     if (fingerprints.length === 0) return [];
     const byMetric = metric === null ? unsafeRaw('1') : sql`metric = ${p.String(metric)}`;
-    const rows = await this.store.query<{ fingerprint: string; t: string; value: number | string; stale: number }>(sql`
+    const rows = await this.store.query<{ fingerprint: string; t: string; value: number | string; stale: number }>(
+      sql`
       SELECT toString(fingerprint) AS fingerprint, toString(toUnixTimestamp64Milli(ts)) AS t, value, stale
       FROM metric_samples
       WHERE ${byMetric} AND fingerprint IN (SELECT arrayJoin(${p.ArrayString(fingerprints)})::UInt64)
         AND ts >= ${msTime(fromMs)} AND ts <= ${msTime(toMs)}
-      ORDER BY fingerprint, ts`);
+      ORDER BY fingerprint, ts`,
+      executionLimit(timeoutMs),
+    );
     return rows.map((r) => ({
       fingerprint: r.fingerprint,
       t: Number(r.t),
@@ -186,7 +198,8 @@ export class MetricsRepository {
   /**
    * Rollup rows of some series with bucket start in [fromMs, toMs], ordered by series and
    * bucket. States are merged on read: a bucket may still be spread over unmerged rows.
-   * `metric`, when all the series share it, lets the engine use the table's sort key.
+   * `metric`, when all the series share it, lets the engine use the table's sort key;
+   * `timeoutMs` as for `samples`.
    */
   async rollup(
     resolution: RollupResolution,
@@ -194,6 +207,7 @@ export class MetricsRepository {
     fromMs: number,
     toMs: number,
     metric: string | null = null,
+    timeoutMs?: number,
   ): Promise<RollupRow[]> {
     if (fingerprints.length === 0) return [];
     const byMetric = metric === null ? unsafeRaw('1') : sql`metric = ${p.String(metric)}`;
@@ -206,7 +220,8 @@ export class MetricsRepository {
       count: string;
       first: number | string;
       last: number | string;
-    }>(sql`
+    }>(
+      sql`
       SELECT toString(fingerprint) AS fingerprint, toString(toUnixTimestamp(bucket) * 1000) AS t,
         minMerge(min_value) AS min, maxMerge(max_value) AS max, sumMerge(sum_value) AS sum,
         toString(countMerge(sample_count)) AS count,
@@ -215,7 +230,9 @@ export class MetricsRepository {
       WHERE ${byMetric} AND fingerprint IN (SELECT arrayJoin(${p.ArrayString(fingerprints)})::UInt64)
         AND bucket >= ${secTime(Math.ceil(fromMs / 1000))} AND bucket <= ${secTime(Math.floor(toMs / 1000))}
       GROUP BY fingerprint, bucket
-      ORDER BY fingerprint, bucket`);
+      ORDER BY fingerprint, bucket`,
+      executionLimit(timeoutMs),
+    );
     return rows.map((r) => ({
       fingerprint: r.fingerprint,
       t: Number(r.t),
@@ -291,6 +308,11 @@ export class MetricsRepository {
       sql`SELECT metric, argMax(type, updated) AS type, argMax(unit, updated) AS unit, argMax(help, updated) AS help FROM metric_metadata ${filter} GROUP BY metric ORDER BY metric`,
     );
   }
+}
+
+/** max_execution_time counts whole seconds here; a deadline already past still gets one. */
+function executionLimit(timeoutMs: number | undefined): Record<string, number> {
+  return timeoutMs === undefined ? {} : { max_execution_time: Math.max(1, Math.ceil(timeoutMs / 1000)) };
 }
 
 function msTime(ms: number): Sql {

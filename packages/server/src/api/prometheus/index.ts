@@ -202,15 +202,21 @@ function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown): Fast
     status = STATUS[err.errorType] ?? 500;
   } else if (err instanceof StellwerkError) {
     status = err.status;
-    message = err.detail;
+    // The store's cut-off may come from the request's own timeout, not only storage.queryTimeout.
+    message =
+      err.code === 'STW_ERR_QUERY_TIMEOUT'
+        ? 'query timed out in fetching samples; narrow the time range or the selectors, or raise the timeout'
+        : err.detail;
     errorType =
-      status === 503
-        ? 'unavailable'
-        : status === 401 || status === 403
-          ? 'unauthorized'
-          : status < 500
-            ? 'bad_data'
-            : 'internal';
+      err.code === 'STW_ERR_QUERY_TIMEOUT'
+        ? 'timeout'
+        : status === 503
+          ? 'unavailable'
+          : status === 401 || status === 403
+            ? 'unauthorized'
+            : status < 500
+              ? 'bad_data'
+              : 'internal';
     if (err.extra.retryAfterSec !== undefined) reply.header('retry-after', String(err.extra.retryAfterSec));
     if (status === 401) reply.header('www-authenticate', 'Bearer realm="stellwerk"');
   } else {

@@ -116,7 +116,9 @@ export class PromqlEngine {
         'bad_data',
         `invalid expression type "${t === 'matrix' ? 'range vector' : t}" for range query, must be Scalar or instant Vector`,
       );
-    const plan = planResolution(expr, { startMs, endMs, stepMs }, opts.resolution ?? 'auto', {
+    // A source without rollups (tests, embedding) answers everything from raw samples.
+    const request = this.source.selectRollup ? (opts.resolution ?? 'auto') : 'raw';
+    const plan = planResolution(expr, { startMs, endMs, stepMs }, request, {
       rawRetentionMs: this.options.rawRetentionMs,
     });
     const ev = await this.prepare(expr, startMs, endMs, plan, opts.deadlineMs);
@@ -151,11 +153,11 @@ export class PromqlEngine {
         // Whole buckets inside [from, to]: the last one ends at the latest step.
         // A plain selector reads the bucket ending at each step, not a lookback window.
         const lo = sel.rangeMs === undefined ? from + this.lookbackMs - width : from;
-        const data = await this.source.selectRollup(tier, sel.matchers, lo, to - width, this.limits);
+        const data = await this.source.selectRollup(tier, sel.matchers, lo, to - width, this.limits, deadlineMs);
         for (const s of data) count(s.t.length);
         ev.rollups.set(sel, { widthMs: width, data });
       } else {
-        const data = await this.source.select(sel.matchers, from, to, this.limits);
+        const data = await this.source.select(sel.matchers, from, to, this.limits, deadlineMs);
         for (const s of data) count(s.t.length);
         ev.data.set(sel, data);
       }

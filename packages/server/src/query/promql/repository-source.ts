@@ -27,6 +27,7 @@ export class RepositorySource implements SampleSource {
     fromMs: number,
     toMs: number,
     limits: QueryLimits,
+    deadlineMs?: number,
   ): Promise<RollupSeriesData[]> {
     const rows = await this.repo.matchSeries(matchersToSql(matchers), undefined, limits.maxSeriesPerSelector + 1);
     if (rows.length > limits.maxSeriesPerSelector) throw tooManySeries(limits.maxSeriesPerSelector);
@@ -38,6 +39,7 @@ export class RepositorySource implements SampleSource {
       fromMs,
       toMs,
       name,
+      remaining(deadlineMs),
     );
     const byFp = new Map<string, Omit<RollupSeriesData, 'labels'>>();
     for (const b of buckets) {
@@ -67,6 +69,7 @@ export class RepositorySource implements SampleSource {
     fromMs: number,
     toMs: number,
     limits: QueryLimits,
+    deadlineMs?: number,
   ): Promise<SeriesData[]> {
     const rows = await this.repo.matchSeries(matchersToSql(matchers), undefined, limits.maxSeriesPerSelector + 1);
     if (rows.length > limits.maxSeriesPerSelector) throw tooManySeries(limits.maxSeriesPerSelector);
@@ -77,6 +80,7 @@ export class RepositorySource implements SampleSource {
       rows.map((r) => r.fingerprint),
       fromMs,
       toMs,
+      remaining(deadlineMs),
     );
     const byFp = new Map<string, { t: number[]; v: number[]; s: number[] }>();
     for (const s of samples) {
@@ -104,4 +108,8 @@ export class RepositorySource implements SampleSource {
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));
   }
+}
+
+function remaining(deadlineMs: number | undefined): number | undefined {
+  return deadlineMs === undefined ? undefined : deadlineMs - Date.now();
 }

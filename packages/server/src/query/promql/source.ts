@@ -44,7 +44,14 @@ export const DEFAULT_LIMITS: QueryLimits = { maxSeriesPerSelector: 10_000, maxSa
  * arrays in unit tests. One call per selector per query.
  */
 export interface SampleSource {
-  select(matchers: readonly LabelMatcher[], fromMs: number, toMs: number, limits: QueryLimits): Promise<SeriesData[]>;
+  /** `deadlineMs` (epoch ms): the query's deadline, for a source that can stop its reads at it. */
+  select(
+    matchers: readonly LabelMatcher[],
+    fromMs: number,
+    toMs: number,
+    limits: QueryLimits,
+    deadlineMs?: number,
+  ): Promise<SeriesData[]>;
   /** Rollup buckets starting in [fromMs, toMs]; a source without rollups leaves this out. */
   selectRollup?(
     tier: Tier,
@@ -52,6 +59,7 @@ export interface SampleSource {
     fromMs: number,
     toMs: number,
     limits: QueryLimits,
+    deadlineMs?: number,
   ): Promise<RollupSeriesData[]>;
 }
 
