@@ -176,6 +176,21 @@ describe('MLflow artifact proxy', () => {
     expect(sha256(back)).toBe(sha256(data));
   });
 
+  it('takes curl -T (PUT with Expect: 100-continue) and refuses it over the limit', async () => {
+    const file = join(server.dataDir, 'curl-source.bin');
+    const data = randomBytes(5 * MiB);
+    writeFileSync(file, data);
+    const curl = (base: string, path: string) =>
+      run('curl', ['-sS', '-T', file, '-w', '\n%{http_code}', `${base}${PROXY}/${path}`]).then((r) => r.stdout);
+    expect(await curl(server.url, `${RUN_ROOT}/from-curl.bin`)).toBe('{}\n200');
+    const back = Buffer.from(await (await fetch(`${server.url}${PROXY}/${RUN_ROOT}/from-curl.bin`)).arrayBuffer());
+    expect(sha256(back)).toBe(sha256(data));
+
+    const refused = (await curl(small.url, '1/r/artifacts/from-curl.bin')).split('\n');
+    expect(refused[1]).toBe('413');
+    expect(JSON.parse(refused[0] as string).message).toContain('artifacts.maxFileBytes (1048576 bytes)');
+  });
+
   it('deletes files and whole directories; deleting again is not an error', async () => {
     await put(server.url, `${RUN_ROOT}/tmp/a.txt`, Buffer.from('a'));
     await put(server.url, `${RUN_ROOT}/tmp/sub/b.txt`, Buffer.from('b'));
@@ -221,7 +236,8 @@ describe('MLflow artifact proxy', () => {
     // Declared length over the limit: refused before reading.
     const declared = await fetch(`${small.url}${PROXY}/1/r/artifacts/big.bin`, { method: 'PUT', body: data });
     expect(declared.status).toBe(413);
-    const json = await declared.json();
+    const json = (await declared.json()) as { error_code: string; message: string };
+    expect(json.error_code).toBe('BAD_REQUEST');
     expect(json.message).toContain('artifacts.maxFileBytes (1048576 bytes)');
 
     // Chunked, no length: refused once the bytes pass the limit.
@@ -276,10 +292,12 @@ describe("a run's artifacts", () => {
 
   it('lists through the tracking API the npm mlflow client calls', async () => {
     const client = new MLflow({ endpoint: server.url });
-    const root = await client.Artifacts.list({ run_id: RUN_ID });
+    // Without a path, as a caller listing the root does (the client's types insist on one).
+    const root = await client.Artifacts.list({ run_id: RUN_ID } as { run_id: string; path: string });
     expect(root.root_uri).toBe(`mlflow-artifacts:/${RUN_ROOT}`);
     expect(root.files).toEqual(
       expect.arrayContaining([
+        { path: 'from-curl.bin', is_dir: false, file_size: 5 * MiB },
         { path: 'config.json', is_dir: false, file_size: 7 },
         { path: 'plots', is_dir: true },
       ]),
