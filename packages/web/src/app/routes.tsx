@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { LogsPage } from '../features/logs/index.ts';
 import { MetricsPage } from '../features/metrics/index.ts';
 import { OverviewPage } from '../features/overview/index.ts';
+import { RunsPage } from '../features/runs/index.ts';
 
 export interface Route {
   path: string;
@@ -40,12 +41,13 @@ export const ROUTES: Route[] = [
     timeRange: true,
     render: () => <MetricsPage />,
   },
-  placeholder(
-    '/runs',
-    'Runs',
-    'M3 13V8m3.3 5V4m3.4 9V6.5M13 13V2.5',
-    'ML training and evaluation runs: parameters, per-step metrics, artifacts and comparisons between runs, linked to their logs by run_id.',
-  ),
+  {
+    path: '/runs',
+    label: 'Runs',
+    icon: svg('M3 13V8m3.3 5V4m3.4 9V6.5M13 13V2.5'),
+    timeRange: false,
+    render: () => <RunsPage />,
+  },
   placeholder(
     '/apis',
     'APIs',

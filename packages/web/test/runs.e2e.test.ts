@@ -1,0 +1,321 @@
+/**
+ * End to end: the real server (embedded engine, temp data dir) serving the built UI, driven by
+ * a real Chromium. Two runs are logged through the MLflow REST API the way MLflow clients do
+ * (experiment, runs, metrics at several steps, params); the test then finds them in the runs
+ * table, filters with the MLflow grammar, compares them (overlaid charts, param diff), opens a
+ * run, and shows a pipeline's steps on the timeline. Needs `npm run build:web` first.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer } from '../../server/test/harness.ts';
+import { launchChromium, OUTPUT_DIR, pollUntil, prepareOutput } from './browser.ts';
+
+const TOKEN_KEY = 'stellwerk.apiToken'; // the UI's sessionStorage key (src/shared/api/token.ts)
+const STEPS = 6;
+
+/** alpha learns well (acc ends at 0.95), beta does not (0.70); they differ in lr only. */
+const RUNS = [
+  { name: 'alpha', lr: '0.01', acc: (s: number) => 0.5 + (0.45 * s) / (STEPS - 1) },
+  { name: 'beta', lr: '0.1', acc: (s: number) => 0.4 + (0.3 * s) / (STEPS - 1) },
+] as const;
+
+describe('runs pages', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let browser: Browser;
+  let experimentId = '';
+  const runIds: Record<string, string> = {};
+  const auth = (): Record<string, string> => (server.token ? { authorization: `Bearer ${server.token}` } : {});
+
+  /** POST to the MLflow REST API, failing with the server's answer when it is not 200. */
+  async function mlflow<T>(path: string, body: unknown): Promise<T> {
+    const res = await fetch(`${server.url}/api/2.0/mlflow/${path}`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    expect(res.status, `${path}: ${text}`).toBe(200);
+    return JSON.parse(text) as T;
+  }
+
+  async function native<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { ...auth(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    expect(res.ok, `${method} ${path}: ${res.status} ${text}`).toBe(true);
+    return JSON.parse(text) as T;
+  }
+
+  async function newPage(): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.setDefaultTimeout(30_000);
+    const token = server.token;
+    if (token) await page.addInitScript(([k, t]) => sessionStorage.setItem(k, t), [TOKEN_KEY, token] as const);
+    return { page, errors };
+  }
+
+  beforeAll(async () => {
+    prepareOutput();
+    server = await startTestServer({ token: 'stw_e2e_runs_token', overrides: { scrape: { self: false } } });
+    browser = await launchChromium();
+
+    const created = await mlflow<{ experiment_id: string }>('experiments/create', { name: 'e2e-sweep' });
+    experimentId = created.experiment_id;
+    const t0 = Date.now() - 10 * 60_000;
+    for (const [i, r] of RUNS.entries()) {
+      const start = t0 + i * 60_000;
+      const { run } = await mlflow<{ run: { info: { run_id: string } } }>('runs/create', {
+        experiment_id: experimentId,
+        run_name: r.name,
+        start_time: start,
+        tags: [{ key: 'team', value: 'vision' }],
+      });
+      const id = run.info.run_id;
+      runIds[r.name] = id;
+      const metrics = Array.from({ length: STEPS }, (_, s) => [
+        { key: 'acc', value: r.acc(s), timestamp: start + s * 5000, step: s },
+        { key: 'loss', value: 1 - r.acc(s), timestamp: start + s * 5000, step: s },
+      ]).flat();
+      await mlflow('runs/log-batch', {
+        run_id: id,
+        metrics,
+        params: [
+          { key: 'lr', value: r.lr },
+          { key: 'batch_size', value: '32' },
+        ],
+      });
+      await mlflow('runs/update', { run_id: id, status: 'FINISHED', end_time: start + STEPS * 5000 });
+    }
+
+    // Writes may be acknowledged before queries see them: wait until the native API lists both.
+    let seen: unknown;
+    await pollUntil(
+      async () => {
+        const res = await fetch(`${server.url}/api/v1/runs?experimentId=${experimentId}`, { headers: auth() });
+        const body = (await res.json()) as { runs?: Array<{ status: string; metrics: unknown[] }> };
+        seen = body;
+        return (
+          res.ok && body.runs?.length === 2 && body.runs.every((r) => r.status === 'FINISHED' && r.metrics.length === 2)
+        );
+      },
+      () => `runs not listed by the native API: ${JSON.stringify(seen)}`,
+    );
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('lists, filters, compares and opens runs', async () => {
+    const { page, errors } = await newPage();
+    await page.goto(`${server.url}/runs`);
+
+    // The experiment appears in the sidebar; choosing it lists both runs.
+    await page.locator('[data-testid="experiment-item"][data-name="e2e-sweep"]').click();
+    await page.waitForFunction((id) => new URL(location.href).searchParams.get('exp') === id, experimentId);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 2);
+    const names = await page.getByTestId('run-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')));
+    expect(names.sort()).toEqual(['alpha', 'beta']);
+    // Default columns show the latest acc and the lr param of each run.
+    const accAlpha = page.locator(
+      `[data-testid="run-row"][data-name="alpha"] [data-testid="run-cell"][data-column="metrics.acc"]`,
+    );
+    expect(await accAlpha.textContent()).toBe('0.95');
+    const status = page.locator('[data-testid="run-row"][data-name="beta"] [data-testid="run-status"]');
+    expect(await status.getAttribute('data-status')).toBe('FINISHED');
+
+    // Sorting by acc (a server-side order_by) puts alpha first, descending.
+    await page.locator('[data-testid="sort-column"][data-column="metrics.acc"]').click();
+    await page.waitForFunction(
+      () =>
+        new URL(location.href).searchParams.get('sort') === 'metrics.acc:desc' &&
+        document.querySelector('[data-testid="run-row"]')?.getAttribute('data-name') === 'alpha',
+    );
+    await page.screenshot({ path: `${OUTPUT_DIR}/runs-list.png`, fullPage: true });
+
+    // The MLflow filter grammar narrows to the run that learned.
+    const filter = page.getByTestId('runs-filter');
+    await filter.fill('metrics.acc > 0.9');
+    await filter.press('Enter');
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('[data-testid="run-row"]');
+      return rows.length === 1 && rows[0]?.getAttribute('data-name') === 'alpha';
+    });
+    expect(new URL(page.url()).searchParams.get('filter')).toBe('metrics.acc > 0.9');
+
+    // A filter the server cannot parse: its own words are shown under the box.
+    const bad = 'metrics.acc >> 0.9';
+    const res = await fetch(
+      `${server.url}/api/v1/runs?experimentId=${experimentId}&filter=${encodeURIComponent(bad)}`,
+      { headers: auth() },
+    );
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as { detail?: string; title?: string };
+    await filter.fill(bad);
+    await filter.press('Enter');
+    const error = page.getByTestId('runs-filter-error');
+    await error.waitFor();
+    expect(await error.textContent()).toBe(problem.detail || problem.title);
+    await page.getByTestId('empty-bad-filter').waitFor();
+
+    // Clear the filter, tick both runs and compare them.
+    await filter.fill('');
+    await filter.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 2);
+    for (const cb of await page.getByTestId('run-select').all()) await cb.check();
+    await page.getByTestId('compare-selected').click();
+    await page.getByTestId('compare-page').waitFor();
+    const ids = new URL(page.url()).searchParams.get('ids')?.split(',') ?? [];
+    expect(ids.sort()).toEqual([runIds.alpha, runIds.beta].sort());
+
+    // The legend names both runs; the acc chart has a line in each run's colour.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-legend-item"]').length === 2);
+    const legend = await page.getByTestId('compare-legend-item').evaluateAll((items) =>
+      items.map((i) => ({
+        name: i.textContent ?? '',
+        color: getComputedStyle(i.querySelector('.swatch') as Element).backgroundColor,
+      })),
+    );
+    expect(legend.map((l) => l.name).sort()).toEqual(['alpha', 'beta']);
+    await page.waitForFunction(
+      (colors) => {
+        const canvas = document.querySelector<HTMLCanvasElement>(
+          '[data-testid="metric-card"][data-key="acc"] [data-testid="run-metric-chart"] canvas',
+        );
+        const ctx = canvas?.getContext('2d');
+        if (!canvas || !ctx || canvas.width === 0) return false;
+        const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        const targets = colors.map((c) => (c.match(/\d+/g) ?? []).map(Number));
+        const hits = targets.map(() => 0);
+        for (let i = 0; i < px.length; i += 4) {
+          if ((px[i + 3] ?? 0) < 200) continue;
+          targets.forEach((t, k) => {
+            const d =
+              Math.abs((px[i] ?? 0) - (t[0] ?? 0)) +
+              Math.abs((px[i + 1] ?? 0) - (t[1] ?? 0)) +
+              Math.abs((px[i + 2] ?? 0) - (t[2] ?? 0));
+            if (d < 30) hits[k] = (hits[k] ?? 0) + 1;
+          });
+        }
+        return hits.every((h) => h > 30);
+      },
+      legend.map((l) => l.color),
+    );
+
+    // The param diff highlights lr (different) and not batch_size (the same).
+    const lrRow = page.locator('[data-testid="param-row"][data-key="lr"]');
+    expect(await lrRow.getAttribute('data-differs')).toBe('true');
+    expect(await lrRow.evaluate((tr) => tr.classList.contains('differs'))).toBe(true);
+    const lrBg = await lrRow
+      .locator('td')
+      .first()
+      .evaluate((td) => getComputedStyle(td).backgroundColor);
+    expect(lrBg).not.toBe('rgba(0, 0, 0, 0)');
+    expect(await page.locator('[data-testid="param-row"][data-key="batch_size"]').getAttribute('data-differs')).toBe(
+      'false',
+    );
+    await page.screenshot({ path: `${OUTPUT_DIR}/runs-compare.png`, fullPage: true });
+
+    // A run's own page, reached by its shareable link: info, params and one chart per metric.
+    await page.goto(`${server.url}/runs/${runIds.alpha}`);
+    await page.getByTestId('run-page').waitFor();
+    expect(await page.getByTestId('run-title').textContent()).toBe('alpha');
+    expect(await page.getByTestId('info-duration').textContent()).toBe('30s');
+    const lr = page.locator(
+      '[data-testid="run-params"] [data-testid="kv-row"][data-key="lr"] [data-testid="kv-value"]',
+    );
+    expect(await lr.textContent()).toBe('0.01');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="metric-card"]').length === 2);
+    const accCard = page.locator('[data-testid="metric-card"][data-key="acc"]');
+    expect(await accCard.getByTestId('metric-points').getAttribute('data-points')).toBe(String(STEPS));
+    await page.waitForFunction(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>(
+        '[data-testid="metric-card"][data-key="acc"] [data-testid="run-metric-chart"] canvas',
+      );
+      const ctx = canvas?.getContext('2d');
+      if (!canvas || !ctx || canvas.width === 0) return false;
+      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      let colored = 0;
+      for (let i = 0; i < px.length; i += 4) {
+        const [r = 0, g = 0, b = 0, a = 0] = [px[i], px[i + 1], px[i + 2], px[i + 3]];
+        if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 80) colored++;
+      }
+      return colored > 100;
+    });
+    // By time instead of step: same points, the choice kept in the URL.
+    await page.getByTestId('axis-time').click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('x') === 'time');
+    expect(await accCard.getByTestId('metric-points').getAttribute('data-points')).toBe(String(STEPS));
+    await page.screenshot({ path: `${OUTPUT_DIR}/runs-run.png`, fullPage: true });
+
+    // Tabs whose data the run does not have say so and what to do.
+    await page.getByTestId('tab-logs').click();
+    await page.getByTestId('empty-run-logs').waitFor();
+    await page.getByTestId('tab-resources').click();
+    await page.getByTestId('empty-run-resources').waitFor();
+
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('shows a pipeline run with its steps on a timeline', async () => {
+    const start = Date.now() - 5 * 60_000;
+    const { run: pipeline } = await native<{ run: { runId: string } }>('POST', '/api/v1/runs', {
+      experimentId,
+      name: 'nightly',
+      kind: 'pipeline',
+      startTimeMs: start,
+    });
+    const steps = [
+      { name: 'prepare', at: 0, ms: 20_000, exit: 0, status: 'FINISHED', peak: 300 * 2 ** 20 },
+      { name: 'train', at: 20_000, ms: 90_000, exit: 1, status: 'FAILED', peak: 2 * 2 ** 30 },
+    ];
+    for (const s of steps) {
+      const { run } = await native<{ run: { runId: string } }>('POST', '/api/v1/runs', {
+        experimentId,
+        name: s.name,
+        parentRunId: pipeline.runId,
+        startTimeMs: start + s.at,
+      });
+      await native('POST', `/api/v1/runs/${run.runId}/metrics`, {
+        metrics: [{ key: 'peak_rss_bytes', value: s.peak, timestampMs: start + s.at + s.ms }],
+      });
+      await native('PATCH', `/api/v1/runs/${run.runId}`, {
+        status: s.status,
+        endTimeMs: start + s.at + s.ms,
+        exitCode: s.exit,
+      });
+    }
+    await native('PATCH', `/api/v1/runs/${pipeline.runId}`, {
+      status: 'FAILED',
+      endTimeMs: start + 110_000,
+      exitCode: 1,
+    });
+
+    const { page, errors } = await newPage();
+    await page.goto(`${server.url}/runs/${pipeline.runId}/pipeline`);
+    await page.getByTestId('pipeline-timeline').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="pipeline-step"]').length === 2);
+    const rows = await page.getByTestId('pipeline-step').evaluateAll((els) =>
+      els.map((el) => ({
+        status: el.getAttribute('data-status'),
+        duration: el.querySelector('[data-testid="step-duration"]')?.textContent,
+        peak: el.querySelector('[data-testid="step-peak"]')?.textContent,
+      })),
+    );
+    expect(rows).toEqual([
+      { status: 'FINISHED', duration: '20s', peak: '300 MiB' },
+      { status: 'FAILED', duration: '1m 30s', peak: '2 GiB' },
+    ]);
+    await page.screenshot({ path: `${OUTPUT_DIR}/runs-pipeline.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
