@@ -1,5 +1,6 @@
 import {
   type MetricSample,
+  RESOURCE_LIMITS,
   RESOURCE_METRICS,
   type ResourceSample,
   type Run,
@@ -46,6 +47,13 @@ export function resourceRecords(
       // MLflow reports memory in megabytes (10^6 bytes).
       const mlflowValue = field === 'rssBytes' ? value / MEGABYTE : value;
       runMetrics.push({ key: names.mlflow, value: mlflowValue, ...at });
+    }
+    // Limits only when the sampler knows them: charts draw them as the line to stay under.
+    for (const field of Object.keys(RESOURCE_LIMITS) as Array<keyof typeof RESOURCE_LIMITS>) {
+      const value = s[field];
+      if (value === null || value === undefined) continue;
+      series.push({ metric: RESOURCE_LIMITS[field].series, labels, tsMs, value });
+      runMetrics.push({ key: RESOURCE_LIMITS[field].mlflow, value, ...at });
     }
     for (const gpu of s.gpus ?? []) {
       const gpuLabels = { ...labels, gpu: String(gpu.index) };

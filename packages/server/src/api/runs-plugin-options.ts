@@ -1,5 +1,5 @@
+import type { MetricSample } from '@stellwerk/contracts';
 import type { Config } from '../config/index.ts';
-import type { MetricsIngest } from '../pipeline/metrics-ingest.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 import type { DatasetsRepository } from '../store/datasets-repository.ts';
 import type { RunsRepository } from '../store/runs-repository.ts';
@@ -11,5 +11,16 @@ export interface RunsPluginOptions {
   datasets: DatasetsRepository;
   artifacts: ArtifactStore;
   /** Resource samples of runs become metric samples through the normal metrics path. */
-  metricsIngest: MetricsIngest;
+  metricsIngest: RunSamplesIngest;
+}
+
+/**
+ * The part of the metrics ingest path the runs routes use, by shape: the API layer does not
+ * import the pipeline (the app passes its MetricsIngest).
+ */
+export interface RunSamplesIngest {
+  ingest(
+    samples: MetricSample[],
+    options: { receiver: string },
+  ): Promise<{ accepted: number; rejected: number; errors: Array<{ index: number; reason: string }> }>;
 }

@@ -2,7 +2,7 @@ import type { Run, RunMetric } from '@stellwerk/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { StellwerkError } from '../errors.ts';
 import { experimentFilterSql, experimentOrderSql } from '../query/experiment-filter.ts';
-import { runSearchIdsSql } from '../query/run-search.ts';
+import { runSearchSql } from '../query/run-filter/index.ts';
 import type { Lifecycle } from '../store/runs-repository.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import { checkKey, checkParam, checkTag } from './run-limits.ts';
@@ -77,7 +77,7 @@ export const runsRoutes: FastifyPluginAsync<RunsPluginOptions> = async (app, opt
       experimentIds = all.experiments.map((e) => e.experimentId);
     }
     const found = await runs.searchRuns(
-      runSearchIdsSql({
+      runSearchSql({
         experimentIds,
         filter: req.query.filter,
         orderBy: list(req.query.orderBy),

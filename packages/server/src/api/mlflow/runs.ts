@@ -1,6 +1,6 @@
 import { type DatasetInput, RUN_STATUSES, type RunMetric, type RunStatus } from '@stellwerk/contracts';
 import type { FastifyInstance } from 'fastify';
-import { runSearchIdsSql } from '../../query/run-search.ts';
+import { runSearchSql } from '../../query/run-filter/index.ts';
 import { encodePageToken } from '../page-token.ts';
 import { checkKey, checkParam, checkTag, RUN_LIMITS } from '../run-limits.ts';
 import type { RunsPluginOptions } from '../runs-plugin-options.ts';
@@ -81,7 +81,7 @@ export function runRoutes(app: FastifyInstance, options: RunsPluginOptions): voi
     const offset = pageOffsetOf(m);
     const experimentIds = stringList(m, 'experiment_ids');
     const lifecycle = viewTypeOf(m, 'run_view_type');
-    const idsQuery = runSearchIdsSql({
+    const idsQuery = runSearchSql({
       experimentIds,
       filter: optionalString(m, 'filter'),
       orderBy: stringList(m, 'order_by'),
