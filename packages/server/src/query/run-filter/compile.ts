@@ -61,14 +61,17 @@ export function runSearchSql(opts: RunSearchOptions): Sql {
   const clauses = parseRunFilter(opts.filter ?? '');
   const order = parseOrderBy(opts.orderBy ?? []);
 
-  const where: Sql[] = [sql`has(${p.ArrayString(opts.experimentIds)}, r.experiment_id)`];
+  const experiments = p.ArrayString(opts.experimentIds);
+  // Per-key subqueries read only these experiments' runs: run_id leads the tables' keys.
+  const scope = sql`run_id IN (SELECT run_id FROM runs WHERE has(${experiments}, experiment_id))`;
+  const where: Sql[] = [sql`has(${experiments}, r.experiment_id)`];
   if (opts.lifecycle !== 'all') where.push(sql`r.lifecycle_stage = ${p.String(opts.lifecycle)}`);
-  for (const clause of clauses) where.push(clauseSql(clause));
+  for (const clause of clauses) where.push(clauseSql(clause, scope));
 
   const joins: Sql[] = [];
   const orderTerms: Sql[] = [];
   order.forEach((entry, i) => {
-    const { join: j, terms } = orderSql(entry, i);
+    const { join: j, terms } = orderSql(entry, i, scope);
     if (j) joins.push(j);
     orderTerms.push(...terms);
   });
@@ -84,38 +87,38 @@ LIMIT ${p.UInt64(opts.limit)} OFFSET ${p.UInt64(opts.offset)}`;
 }
 
 /** The latest value of one metric per run: highest step, then timestamp, then value. */
-function latestMetric(key: string): Sql {
+function latestMetric(key: string, scope: Sql): Sql {
   return sql`SELECT run_id, argMax(value, (step, timestamp, value)) AS v, 1 AS present
-FROM run_metrics WHERE key = ${p.String(key)} GROUP BY run_id`;
+FROM run_metrics WHERE key = ${p.String(key)} AND ${scope} GROUP BY run_id`;
 }
 
-function latestParam(key: string): Sql {
+function latestParam(key: string, scope: Sql): Sql {
   return sql`SELECT run_id, argMax(value, version) AS v, 1 AS present
-FROM run_params WHERE key = ${p.String(key)} GROUP BY run_id`;
+FROM run_params WHERE key = ${p.String(key)} AND ${scope} GROUP BY run_id`;
 }
 
 /** Tags whose latest row is a deletion are left out: they do not exist. */
-function latestTag(key: string): Sql {
+function latestTag(key: string, scope: Sql): Sql {
   return sql`SELECT run_id, argMax(value, version) AS v, 1 AS present
-FROM run_tags WHERE key = ${p.String(key)} GROUP BY run_id HAVING argMax(deleted, version) = 0`;
+FROM run_tags WHERE key = ${p.String(key)} AND ${scope} GROUP BY run_id HAVING argMax(deleted, version) = 0`;
 }
 
-function clauseSql(c: FilterClause): Sql {
+function clauseSql(c: FilterClause, scope: Sql): Sql {
   switch (c.kind) {
     case 'metric':
       // A run without the metric matches no comparison, not even !=, as in MLflow.
-      return sql`r.run_id IN (SELECT run_id FROM (${latestMetric(c.key)}) WHERE v ${op(c.op)} ${p.Float64(c.value)})`;
+      return sql`r.run_id IN (SELECT run_id FROM (${latestMetric(c.key, scope)}) WHERE v ${op(c.op)} ${p.Float64(c.value)})`;
     case 'param':
-      return sql`r.run_id IN (SELECT run_id FROM (${latestParam(c.key)}) WHERE v ${op(c.op)} ${p.String(c.value)})`;
+      return sql`r.run_id IN (SELECT run_id FROM (${latestParam(c.key, scope)}) WHERE v ${op(c.op)} ${p.String(c.value)})`;
     case 'tag':
-      return sql`r.run_id IN (SELECT run_id FROM (${latestTag(c.key)}) WHERE v ${op(c.op)} ${p.String(c.value)})`;
+      return sql`r.run_id IN (SELECT run_id FROM (${latestTag(c.key, scope)}) WHERE v ${op(c.op)} ${p.String(c.value)})`;
     case 'dataset': {
       const column = c.key === 'context' ? sql`tags[${p.String(CONTEXT_TAG)}]` : sql`${ident(c.key)}`;
       const test =
         c.op === 'IN' || c.op === 'NOT IN'
           ? sql`${unsafeRaw(c.op === 'NOT IN' ? 'NOT ' : '')}has(${p.ArrayString(c.value as string[])}, ${column})`
           : sql`${column} ${op(c.op)} ${p.String(c.value as string)}`;
-      return sql`r.run_id IN (SELECT run_id FROM run_inputs FINAL WHERE ${test})`;
+      return sql`r.run_id IN (SELECT run_id FROM run_inputs FINAL WHERE ${scope} AND ${test})`;
     }
     case 'attribute': {
       const column = sql`r.${ident(ATTRIBUTE_COLUMNS[c.key])}`;
@@ -130,7 +133,7 @@ function clauseSql(c: FilterClause): Sql {
   }
 }
 
-function orderSql(entry: OrderByEntry, i: number): { join?: Sql; terms: Sql[] } {
+function orderSql(entry: OrderByEntry, i: number, scope: Sql): { join?: Sql; terms: Sql[] } {
   const dir = unsafeRaw(entry.ascending ? 'ASC' : 'DESC');
   if (entry.kind === 'attribute') {
     const column = sql`r.${ident(ATTRIBUTE_COLUMNS[entry.key])}`;
@@ -141,10 +144,10 @@ function orderSql(entry: OrderByEntry, i: number): { join?: Sql; terms: Sql[] } 
   const alias = ident(`o${i}`);
   const source =
     entry.kind === 'metric'
-      ? latestMetric(entry.key)
+      ? latestMetric(entry.key, scope)
       : entry.kind === 'param'
-        ? latestParam(entry.key)
-        : latestTag(entry.key);
+        ? latestParam(entry.key, scope)
+        : latestTag(entry.key, scope);
   // LEFT JOIN fills a missing run's `present` with 0, so it sorts after those with the value.
   const terms = [sql`${alias}.present = 0 ASC`];
   if (entry.kind === 'metric') terms.push(sql`isNaN(${alias}.v) ASC`);

@@ -128,6 +128,8 @@ describe('run search on the engine', () => {
     expect(await search({ filter: 'metric.`my metric` = 3' })).toEqual(['run1']);
     expect(await search({ filter: 'metrics."my metric" > 2.5e0' })).toEqual(['run1']);
     expect(await search({ filter: 'metrics.missing > 0' })).toEqual([]);
+    expect(await search({ filter: 'metrics.acc > 0.9', experimentIds: ['2'] })).toEqual(['run5']);
+    expect(await search({ filter: 'metrics.acc > 0.9', experimentIds: ['1', '2'] })).toEqual(['run5', 'run3']);
   });
 
   it('matches params and tags by =, !=, LIKE and ILIKE; a deleted tag does not exist', async () => {
