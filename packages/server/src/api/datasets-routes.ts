@@ -120,6 +120,7 @@ export const datasetsRoutes: FastifyPluginAsync<RunsPluginOptions> = async (app,
           });
         await requireRun(req.params.id);
 
+        if (!req.body) throw new StellwerkError('STW_ERR_BAD_REQUEST', 'The upload has no body; send the rows.');
         const job = jobs.start(jobId, req.params.id, role);
         const uploadId = randomUUID().replaceAll('-', '');
         try {

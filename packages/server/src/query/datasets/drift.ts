@@ -159,8 +159,8 @@ export function driftMetrics(report: DriftReport): Array<{ key: string; value: n
     if (c.psi !== undefined) out.push({ key: `${k}/psi`, value: c.psi });
     if (c.ksStatistic !== undefined) out.push({ key: `${k}/ks_statistic`, value: c.ksStatistic });
     if (c.ksPValue !== undefined) out.push({ key: `${k}/ks_pvalue`, value: c.ksPValue });
-    if (c.chiSquare !== undefined)
-      out.push({ key: `${k}/chisquare`, value: c.chiSquare === null ? Number.POSITIVE_INFINITY : c.chiSquare });
+    // An infinite statistic (an unseen category) is left out: its p-value 0 says the same, charts stay finite.
+    if (c.chiSquare !== undefined && c.chiSquare !== null) out.push({ key: `${k}/chisquare`, value: c.chiSquare });
     if (c.chiSquarePValue !== undefined && c.chiSquarePValue !== null)
       out.push({ key: `${k}/chisquare_pvalue`, value: c.chiSquarePValue });
     if (c.jensenShannon !== undefined) out.push({ key: `${k}/js`, value: c.jensenShannon });
