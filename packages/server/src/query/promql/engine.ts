@@ -146,7 +146,7 @@ export class PromqlEngine {
           `query processing would load too many samples into memory in query execution (more than ${this.limits.maxSamplesPerQuery}); narrow the selectors or the time range`,
         );
     };
-    for (const { sel, from, to } of ev.plan(expr, this.subqueryStepMs)) {
+    for (const { sel, from, to } of ev.fetchPlan(expr, this.subqueryStepMs)) {
       const tier = plan.tiers.get(sel);
       if (tier && this.source.selectRollup) {
         const width = TIER_MS[tier];
@@ -265,7 +265,7 @@ class Evaluator {
    * by Prometheus' rule: the inner expression runs every step from the first multiple of the
    * step at or after `first evaluation - offset - range` up to `last evaluation - offset`.
    */
-  plan(expr: Expr, defaultStepMs: number): Array<{ sel: SelectorExpr; from: number; to: number }> {
+  fetchPlan(expr: Expr, defaultStepMs: number): Array<{ sel: SelectorExpr; from: number; to: number }> {
     const out: Array<{ sel: SelectorExpr; from: number; to: number }> = [];
     const walk = (e: Expr, span: Span): void => {
       switch (e.kind) {
