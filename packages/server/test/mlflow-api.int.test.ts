@@ -175,6 +175,9 @@ describe('MLflow REST API', () => {
     expect(badName).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE' } });
     const noTimestamp = await call('runs/log-metric', { run_id: id, key: 'x', value: 1 });
     expect(noTimestamp.json.message).toContain("required parameter 'timestamp'");
+    const early = await call('runs/log-metric', { run_id: id, key: 'x', value: 1, timestamp: -5 });
+    expect(early).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE' } });
+    expect((await call('runs/log-metric', { run_id: id, key: 'größe', value: 1, timestamp: 1 })).status).toBe(200);
     const longValue = await call('runs/log-parameter', { run_id: id, key: 'long', value: 'x'.repeat(6001) });
     expect(longValue.json.message).toContain('at most 6000');
     // int64 fields as decimal strings (protobuf's JSON form) and non-finite doubles.

@@ -20,8 +20,19 @@ export const RUN_LIMITS = {
   resourceSamples: 10_000,
 } as const;
 
-// Slashes, letters, digits, underscores, periods, dashes, spaces and colons, as MLflow allows.
-const VALID_KEY = /^[/\w.\- :]*$/;
+// Slashes, letters, digits, underscores, periods, dashes, spaces and colons, as MLflow allows
+// (its `\w` takes letters and digits of any script).
+const VALID_KEY = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u;
+
+/** Times are stored as DateTime64(3), which ends with 2299. */
+export const MAX_TIME_MS = Date.UTC(2300, 0, 1) - 1;
+
+/** Throws a 400 for an epoch-ms time the store cannot hold. */
+export function checkTimeMs(name: string, ms: number): void {
+  if (ms < 0 || ms > MAX_TIME_MS) {
+    throw invalid(`${name} ${ms} is outside 0..${MAX_TIME_MS} (epoch milliseconds, 1970 to 2299).`);
+  }
+}
 
 export type KeyKind = 'param' | 'metric' | 'tag';
 

@@ -1,11 +1,11 @@
 import { RUN_KINDS, RUN_STATUSES, type RunKind, type RunStatus } from '@stellwerk/contracts';
 import { z } from 'zod';
 import { StellwerkError } from '../errors.ts';
-import { RUN_LIMITS } from './run-limits.ts';
+import { MAX_TIME_MS, RUN_LIMITS } from './run-limits.ts';
 
 /** Bodies of the native runs API (contracts/runs.ts), validated before anything is stored. */
 
-const epochMs = z.number().int().nonnegative();
+const epochMs = z.number().int().nonnegative().max(MAX_TIME_MS, 'must be epoch milliseconds before 2300');
 const stringMap = z.record(z.string(), z.string());
 /** JSON has no NaN or infinities; the SDK sends them as these words. */
 const metricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]).transform(Number);

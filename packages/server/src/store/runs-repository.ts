@@ -66,6 +66,13 @@ type RunRecord = Omit<Run, 'params' | 'tags' | 'metrics' | 'inputs'>;
 export class RunsRepository {
   private readonly locks = new KeyedLock();
 
+  /**
+   * Recently read or written run records: every logged value checks that its run is active,
+   * and a per-step logger sends one value per request. Entries expire after a few seconds,
+   * which bounds how stale a lifecycle change made by another process can look.
+   */
+  private readonly recent = new Map<string, { record: RunRecord; atMs: number }>();
+
   constructor(readonly store: Store) {}
 
   // ---- experiments ----------------------------------------------------------------------
@@ -534,8 +541,22 @@ export class RunsRepository {
   }
 
   private async runRecord(runId: string): Promise<RunRecord | null> {
+    const cached = this.recent.get(runId);
+    if (cached && Date.now() - cached.atMs < RECENT_RUN_MS) return cached.record;
     const [row] = await this.store.query<RunRow>(sql`${RUN_SELECT} WHERE run_id = ${p.String(runId)}`);
-    return row ? runRecord(row) : null;
+    if (!row) return null;
+    const record = runRecord(row);
+    this.remember(record);
+    return record;
+  }
+
+  private remember(record: RunRecord): void {
+    this.recent.delete(record.runId);
+    if (this.recent.size >= RECENT_RUNS) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+    this.recent.set(record.runId, { record, atMs: Date.now() });
   }
 
   private async requireRunRecord(runId: string): Promise<RunRecord> {
@@ -602,8 +623,9 @@ export class RunsRepository {
     return this.insertBody('run_metrics', Buffer.from(body));
   }
 
-  private writeRun(r: RunRecord): Promise<void> {
-    return this.insert('runs', [
+  private async writeRun(r: RunRecord): Promise<void> {
+    this.recent.delete(r.runId);
+    await this.insert('runs', [
       {
         run_id: r.runId,
         experiment_id: r.experimentId,
@@ -623,6 +645,7 @@ export class RunsRepository {
         version: nextVersion(),
       },
     ]);
+    this.remember(r);
   }
 
   private insert(table: string, rows: Array<Record<string, unknown>>): Promise<void> {
@@ -634,6 +657,9 @@ export class RunsRepository {
     return this.store.insertJsonEachRow(table, body, token);
   }
 }
+
+const RECENT_RUN_MS = 5_000;
+const RECENT_RUNS = 10_000;
 
 const RUN_SELECT = sql`
   SELECT run_id, experiment_id, name, kind, parent_run_id, status,

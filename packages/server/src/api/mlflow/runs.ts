@@ -2,7 +2,7 @@ import { type DatasetInput, RUN_STATUSES, type RunMetric, type RunStatus } from 
 import type { FastifyInstance } from 'fastify';
 import { runSearchSql } from '../../query/run-filter/index.ts';
 import { encodePageToken } from '../page-token.ts';
-import { checkKey, checkParam, checkTag, RUN_LIMITS } from '../run-limits.ts';
+import { checkKey, checkParam, checkTag, checkTimeMs, RUN_LIMITS } from '../run-limits.ts';
 import type { RunsPluginOptions } from '../runs-plugin-options.ts';
 import {
   invalid,
@@ -40,11 +40,13 @@ export function runRoutes(app: FastifyInstance, options: RunsPluginOptions): voi
     const m = messageOf(req);
     const tags = keyValueMap(m, 'tags');
     for (const [k, v] of Object.entries(tags)) checkTag(k, v);
+    const startTimeMs = optionalInt(m, 'start_time');
+    if (startTimeMs !== undefined) checkTimeMs('start_time', startTimeMs);
     const { run } = await runs.createRun({
       experimentId: optionalString(m, 'experiment_id') || '0',
       name: optionalString(m, 'run_name') || undefined,
       user: optionalString(m, 'user_id') ?? '',
-      startTimeMs: optionalInt(m, 'start_time'),
+      startTimeMs,
       tags,
     });
     return { run: runJson(run) };
@@ -58,9 +60,11 @@ export function runRoutes(app: FastifyInstance, options: RunsPluginOptions): voi
     if (status !== undefined && !RUN_STATUSES.includes(status as RunStatus)) {
       throw invalid(`Invalid value '${status}' for parameter 'status': use one of ${RUN_STATUSES.join(', ')}.`);
     }
+    const endTimeMs = optionalInt(m, 'end_time');
+    if (endTimeMs !== undefined) checkTimeMs('end_time', endTimeMs);
     const run = await runs.updateRun(runIdOf(m), {
       status: status as RunStatus | undefined,
-      endTimeMs: optionalInt(m, 'end_time'),
+      endTimeMs,
       name: optionalString(m, 'run_name') || undefined,
     });
     return { run_info: runInfoJson(run) };
@@ -222,12 +226,9 @@ export function runRoutes(app: FastifyInstance, options: RunsPluginOptions): voi
 function metricOf(m: Message): RunMetric {
   const key = requiredString(m, 'key');
   checkKey('metric', key);
-  return {
-    key,
-    value: requiredDouble(m, 'value'),
-    timestampMs: requiredInt(m, 'timestamp'),
-    step: optionalInt(m, 'step') ?? 0,
-  };
+  const timestampMs = requiredInt(m, 'timestamp');
+  checkTimeMs('timestamp', timestampMs);
+  return { key, value: requiredDouble(m, 'value'), timestampMs, step: optionalInt(m, 'step') ?? 0 };
 }
 
 /** MLflow's log-batch limits, with its messages. */
