@@ -10,6 +10,7 @@ import { mlflowArtifactsRoutes } from './api/mlflow/artifacts-routes.ts';
 import { mlflowApi } from './api/mlflow/index.ts';
 import { sendProblem } from './api/problem.ts';
 import { prometheusApi } from './api/prometheus/index.ts';
+import { rightsizingRoutes } from './api/rightsizing-routes.ts';
 import { runArtifactsRoutes } from './api/run-artifacts-routes.ts';
 import { runsRoutes } from './api/runs-routes.ts';
 import type { Config, Scope } from './config/index.ts';
@@ -34,6 +35,7 @@ import { LogsRepository } from './store/logs-repository.ts';
 import { MetricsRepository } from './store/metrics-repository.ts';
 import { PushGroupsRepository } from './store/push-groups-repository.ts';
 import { type RetentionKind, retentionSeconds } from './store/retention.ts';
+import { RightsizingRepository } from './store/rightsizing-repository.ts';
 import { RunsRepository } from './store/runs-repository.ts';
 import { BatchWriter } from './writer/batch-writer.ts';
 
@@ -233,6 +235,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     metricsIngest,
   };
   await app.register(runsRoutes, runsOptions);
+  await app.register(rightsizingRoutes, { repo: new RightsizingRepository(deps.store) });
   await app.register(datasetsRoutes, runsOptions);
   await app.register(mlflowApi, runsOptions);
   await app.register(mlflowArtifactsRoutes, runsOptions);
