@@ -206,6 +206,7 @@ describe('spool, then flush', () => {
     copyFileSync(join(spool, file as string), copy);
 
     // The file remembers the (down) server it was meant for; --server sends it here instead.
+    const flushStartMs = Date.now();
     const flushed = await runStellwerk(['flush', '--server', server.url], { STELLWERK_SPOOL_DIR: spool });
     expect(flushed.code).toBe(0);
     expect(flushed.stdout).toMatch(/sent \d+ requests of 1 runs; 0 left/);
@@ -218,6 +219,8 @@ describe('spool, then flush', () => {
       return found.length >= 7 ? found : undefined;
     }, 'the flushed logs');
     expect(logs).toHaveLength(7);
+    // Lines keep the time they were printed, not the time they were flushed.
+    for (const l of logs) expect(Date.parse(l.time)).toBeLessThan(flushStartMs);
 
     // The same file once more (a flush interrupted after the server stored it): nothing doubles.
     copyFileSync(copy, join(spool, file as string));
@@ -228,6 +231,16 @@ describe('spool, then flush', () => {
     const history = await get(`${server.url}/api/v1/runs/${id}/metrics/duration_seconds`);
     expect(history.json.metrics).toHaveLength(1);
     expect((await runOf(id)).status).toBe('FINISHED');
+  });
+
+  it('the logs endpoint names a malformed X-Stellwerk-Observed-Time', async () => {
+    const res = await fetch(`${server.url}/api/v1/logs?service=x`, {
+      method: 'POST',
+      body: 'hello',
+      headers: { 'x-stellwerk-observed-time': '2024-01-01T00:00:00Z' },
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).detail).toContain('X-Stellwerk-Observed-Time must be epoch milliseconds');
   });
 
   it('the next stellwerk run sends an earlier spool for its server in the background', async () => {

@@ -113,13 +113,28 @@ function requestContext(req: FastifyRequest): LogContext {
   }
   const now = process.hrtime.bigint() - HRTIME_ORIGIN + EPOCH_ORIGIN_NS;
   return {
+    ...observedTime(header('x-stellwerk-observed-time'), now),
     service: query.service ?? header('x-stellwerk-service') ?? '',
     host: query.host ?? header('x-stellwerk-host') ?? '',
     runId: query.run_id ?? header('x-stellwerk-run-id') ?? '',
     resource,
     format: query.format,
-    observedNs: now.toString(),
   };
+}
+
+/**
+ * When the lines were seen: the receive time, or what a forwarding sender says (epoch ms), so
+ * that lines it held back while the server was down (`stellwerk run`'s spool) keep their time.
+ */
+function observedTime(sent: string | undefined, now: bigint): { observedNs: string } {
+  if (sent === undefined) return { observedNs: now.toString() };
+  if (!/^\d{1,15}$/.test(sent)) {
+    throw new StellwerkError(
+      'STW_ERR_BAD_REQUEST',
+      `X-Stellwerk-Observed-Time must be epoch milliseconds (digits only), got ${JSON.stringify(sent.slice(0, 40))}.`,
+    );
+  }
+  return { observedNs: (BigInt(sent) * 1_000_000n).toString() };
 }
 
 // Wall-clock nanoseconds without Date's millisecond truncation: anchor hrtime to the epoch once.
