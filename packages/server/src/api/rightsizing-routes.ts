@@ -25,7 +25,7 @@ function timeMs(value: string | undefined, name: string, fallback: number, now: 
 
 /**
  * Right-sizing of pipeline steps over a window, and memory spikes on a run's timeline
- * (rules in query/rightsizing.ts and docs/runs.md).
+ * (rules in query/rightsizing.ts and docs/api.md).
  */
 export const rightsizingRoutes: FastifyPluginAsync<{ repo: RightsizingRepository }> = async (app, { repo }) => {
   app.get<{ Querystring: WindowQuery }>('/api/v1/rightsizing', READ, async (req) => {

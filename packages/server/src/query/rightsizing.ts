@@ -1,6 +1,6 @@
 /**
  * Right-sizing: how much CPU and memory a pipeline step used against what it had, and what
- * to give it instead. The rules are fixed and documented (docs/runs.md, "Right-sizing"):
+ * to give it instead. The rules are fixed and documented (docs/api.md, "Right-sizing"):
  * - memory: peak above 90 % of the limit is under-provisioned (the next larger input gets
  *   OOM-killed); p95 below 40 % of the limit is over-provisioned. Suggestion: peak + 25 %.
  * - CPU: p95 above 90 % of the cores available is under-provisioned (throttled or queued);
