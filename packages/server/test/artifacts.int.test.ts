@@ -191,6 +191,18 @@ describe('MLflow artifact proxy', () => {
     expect(JSON.parse(refused[0] as string).message).toContain('artifacts.maxFileBytes (1048576 bytes)');
   });
 
+  it('answers multipart upload requests so MLflow clients fall back to one PUT', async () => {
+    const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/mpu/create/${RUN_ROOT}/big.bin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: 'big.bin', num_parts: 3 }),
+    });
+    expect(res.status).toBe(501);
+    const json = (await res.json()) as { error_code: string; message: string };
+    expect(json.error_code).toBe('NOT_IMPLEMENTED');
+    expect(json.message.startsWith('Multipart upload is not supported for the current artifact repository')).toBe(true);
+  });
+
   it('deletes files and whole directories; deleting again is not an error', async () => {
     await put(server.url, `${RUN_ROOT}/tmp/a.txt`, Buffer.from('a'));
     await put(server.url, `${RUN_ROOT}/tmp/sub/b.txt`, Buffer.from('b'));

@@ -52,6 +52,15 @@ export const mlflowArtifactsRoutes: FastifyPluginAsync<RunsPluginOptions> = asyn
     return {};
   });
 
+  // Clients try multipart uploads only when MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD is set; this
+  // exact message makes them fall back to one streamed PUT, which has no size limit of its own.
+  app.post('/api/2.0/mlflow-artifacts/mpu/create/*', ingest, async (_req, reply) =>
+    reply.status(501).send({
+      error_code: 'NOT_IMPLEMENTED',
+      message: 'Multipart upload is not supported for the current artifact repository',
+    }),
+  );
+
   app.get('/api/2.0/mlflow/artifacts/list', read, async (req) => {
     const runId = queryString(req, 'run_id') ?? queryString(req, 'run_uuid');
     if (!runId) {
