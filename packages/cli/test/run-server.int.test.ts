@@ -240,7 +240,9 @@ describe('spool, then flush', () => {
       headers: { 'x-stellwerk-observed-time': '2024-01-01T00:00:00Z' },
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { detail: string }).detail).toContain('X-Stellwerk-Observed-Time must be epoch milliseconds');
+    expect(((await res.json()) as { detail: string }).detail).toContain(
+      'X-Stellwerk-Observed-Time must be epoch milliseconds',
+    );
   });
 
   it('the next stellwerk run sends an earlier spool for its server in the background', async () => {
