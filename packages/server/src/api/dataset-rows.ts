@@ -63,9 +63,14 @@ async function* csvRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<Record<st
         if (parser.destroyed) return;
         if (!parser.write(chunk)) {
           // A reader that stopped early destroys the parser: then no drain comes, but close does.
-          await new Promise((resolve) => {
-            parser.once('drain', resolve);
-            parser.once('close', resolve);
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              parser.off('drain', done);
+              parser.off('close', done);
+              resolve();
+            };
+            parser.on('drain', done);
+            parser.on('close', done);
           });
         }
       }

@@ -268,43 +268,55 @@ async function stageRows(
   const known = new Set<string>();
   let batch: StagedValue[] = [];
   let batchNo = 0;
+  let inFlight: Promise<void> = Promise.resolve();
   let rows = 0;
   let values = 0;
-  for await (const row of readRows(body, format, MAX_UPLOAD_BYTES, progress)) {
-    rows++;
-    if (rows > MAX_UPLOAD_ROWS)
-      throw new StellwerkError(
-        'STW_ERR_BODY_TOO_LARGE',
-        `The upload has more than ${MAX_UPLOAD_ROWS} rows; profile a sample, or POST a precomputed profile.`,
-      );
-    for (const [column, raw] of Object.entries(row)) {
-      if (!known.has(column)) {
-        if (known.size >= MAX_COLUMNS)
-          throw new StellwerkError('STW_ERR_INVALID_RECORD', `The rows have more than ${MAX_COLUMNS} columns.`, {
-            errors: [{ line: rows, reason: `column ${column} is one too many` }],
-          });
-        if (column === '' || column.length > 256)
-          throw new StellwerkError(
-            'STW_ERR_INVALID_RECORD',
-            `Row ${rows} has a column name that is empty or over 256 characters.`,
-            {
-              errors: [{ line: rows, reason: 'bad column name' }],
-            },
-          );
-        known.add(column);
-        order.push(column);
+  try {
+    for await (const row of readRows(body, format, MAX_UPLOAD_BYTES, progress)) {
+      rows++;
+      if (rows > MAX_UPLOAD_ROWS)
+        throw new StellwerkError(
+          'STW_ERR_BODY_TOO_LARGE',
+          `The upload has more than ${MAX_UPLOAD_ROWS} rows; profile a sample, or POST a precomputed profile.`,
+        );
+      for (const [column, raw] of Object.entries(row)) {
+        if (!known.has(column)) {
+          if (known.size >= MAX_COLUMNS)
+            throw new StellwerkError('STW_ERR_INVALID_RECORD', `The rows have more than ${MAX_COLUMNS} columns.`, {
+              errors: [{ line: rows, reason: `column ${column} is one too many` }],
+            });
+          if (column === '' || column.length > 256)
+            throw new StellwerkError(
+              'STW_ERR_INVALID_RECORD',
+              `Row ${rows} has a column name that is empty or over 256 characters.`,
+              {
+                errors: [{ line: rows, reason: 'bad column name' }],
+              },
+            );
+          known.add(column);
+          order.push(column);
+        }
+        const cell = cellOf(raw);
+        if (cell) batch.push({ column, value: cell.value, num: cell.num });
       }
-      const cell = cellOf(raw);
-      if (cell) batch.push({ column, value: cell.value, num: cell.num });
+      if (batch.length >= STAGE_BATCH_VALUES) {
+        values += batch.length;
+        if (values > MAX_UPLOAD_VALUES) throw tooManyValues();
+        // One insert runs while the next batch is read: at most two batches are held.
+        await inFlight;
+        inFlight = datasets.stageValues(uploadId, batchNo++, batch);
+        // Awaited at the next batch or the end; until then its failure must not count as unhandled.
+        inFlight.catch(() => {});
+        batch = [];
+      }
+      if (rows % 1000 === 0) onProgress({ bytes: progress.bytes, rows });
     }
-    if (batch.length >= STAGE_BATCH_VALUES) {
-      values += batch.length;
-      if (values > MAX_UPLOAD_VALUES) throw tooManyValues();
-      await datasets.stageValues(uploadId, batchNo++, batch);
-      batch = [];
-    }
-    if (rows % 1000 === 0) onProgress({ bytes: progress.bytes, rows });
+  } catch (err) {
+    // The caller drops the upload's staged values: let the insert still running land first.
+    await inFlight.catch(() => {});
+    throw err;
   }
+  await inFlight;
   values += batch.length;
   if (values > MAX_UPLOAD_VALUES) throw tooManyValues();
   await datasets.stageValues(uploadId, batchNo, batch);

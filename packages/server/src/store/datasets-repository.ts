@@ -44,9 +44,17 @@ export class DatasetsRepository {
   /** One batch of an upload's values; the token makes a retried batch a no-op. */
   async stageValues(uploadId: string, batch: number, values: readonly StagedValue[]): Promise<void> {
     if (values.length === 0) return;
+    // Built by hand: one JSON.stringify per value rather than per row object is about twice as fast.
+    const prefix = `{"upload_id":${JSON.stringify(uploadId)},"column":`;
+    const columns = new Map<string, string>();
     let text = '';
     for (const v of values) {
-      text += `${JSON.stringify({ upload_id: uploadId, column: v.column, value: v.value, num: v.num })}\n`;
+      let column = columns.get(v.column);
+      if (column === undefined) {
+        column = JSON.stringify(v.column);
+        columns.set(v.column, column);
+      }
+      text += `${prefix}${column},"value":${JSON.stringify(v.value)},"num":${v.num === null ? 'null' : String(v.num)}}\n`;
     }
     await this.store.insertJsonEachRow('dataset_values', Buffer.from(text), `dataset_values:${uploadId}:${batch}`);
   }
