@@ -39,6 +39,13 @@ describe('native runs API', () => {
     const listed = await get(`${server.url}/api/v1/runs?experimentId=${first.json.run.experimentId}`);
     expect(listed.status).toBe(200);
     expect(listed.json.runs.map((r: any) => r.runId)).toEqual([id]);
+    const filtered = await get(
+      `${server.url}/api/v1/runs?experimentId=${first.json.run.experimentId}&filter=${encodeURIComponent("params.lr = '0.2'")}`,
+    );
+    expect(filtered.json.runs).toEqual([]);
+    const badFilter = await get(`${server.url}/api/v1/runs?filter=${encodeURIComponent('params.lr =')}`);
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.json.code).toBe('STW_ERR_BAD_QUERY');
   });
 
   it('updates status, end time and exit code, and keeps metric history', async () => {
@@ -133,9 +140,13 @@ describe('native runs API', () => {
       gpus: [{ index: 0, name: 'test-gpu', utilizationPercent: 90, memoryUsedBytes: 3e9, memoryTotalBytes: 8e9 }],
     });
     const posted = await send('POST', `/api/v1/runs/${id}/resources`, { samples: [sample(0), sample(1)] });
-    expect(posted.status).toBe(200);
-    // A second request continues the step count.
-    expect((await send('POST', `/api/v1/runs/${id}/resources`, [sample(2)])).status).toBe(200);
+    expect(posted).toEqual({ status: 200, json: { accepted: 2, skipped: 0 } });
+    // A second request continues the step count; a resent one is skipped.
+    expect((await send('POST', `/api/v1/runs/${id}/resources`, [sample(2)])).json).toEqual({ accepted: 1, skipped: 0 });
+    expect((await send('POST', `/api/v1/runs/${id}/resources`, [sample(1), sample(2)])).json).toEqual({
+      accepted: 0,
+      skipped: 2,
+    });
 
     const q = encodeURIComponent(`stellwerk_run_cpu_percent{run_id="${id}"}`);
     const result = await eventually(
@@ -158,6 +169,12 @@ describe('native runs API', () => {
     );
     expect(gpu.json.data.result[0].metric.gpu).toBe('0');
 
+    const history = await get(`${server.url}/api/v1/runs/${id}/metrics/system%2Fcpu_utilization_percentage`);
+    expect(history.json.metrics.map((m: any) => [m.step, m.value])).toEqual([
+      [0, 50],
+      [1, 51],
+      [2, 52],
+    ]);
     const run = await get(`${server.url}/api/v1/runs/${id}`);
     const byKey = Object.fromEntries(run.json.run.metrics.map((m: any) => [m.key, m]));
     expect(byKey['system/cpu_utilization_percentage']).toMatchObject({ value: 52, step: 2 });

@@ -1,4 +1,4 @@
-import type { Run, RunMetric } from '@stellwerk/contracts';
+import { RESOURCE_METRICS, type Run, type RunMetric } from '@stellwerk/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { StellwerkError } from '../errors.ts';
 import { experimentFilterSql, experimentOrderSql } from '../query/experiment-filter.ts';
@@ -148,13 +148,16 @@ export const runsRoutes: FastifyPluginAsync<RunsPluginOptions> = async (app, opt
   );
 
   // One request of `stellwerk run`'s process-tree samples: metric series for PromQL and
-  // run metrics under MLflow's system-metric names.
+  // run metrics under MLflow's system-metric names. Samples come in time order, so those at
+  // or before the last stored one are a resent request and are skipped.
   app.post<{ Params: { id: string } }>('/api/v1/runs/:id/resources', INGEST, async (req) => {
     const { samples } = parseBody(resourcesBodySchema, req.body, 'resource samples');
     const run = await runs.requireRun(req.params.id);
     const experiment = await runs.getExperiment(run.experimentId);
-    const firstStep = (await runs.lastStep(run.runId, 'system/cpu_utilization_percentage')) + 1;
-    const records = resourceRecords(run, experiment?.name ?? '', samples, firstStep);
+    const last = await runs.lastMetricPoint(run.runId, RESOURCE_METRICS.cpuPercent.mlflow);
+    const fresh = last ? samples.filter((s) => s.timestampMs > last.timestampMs) : samples;
+    if (fresh.length === 0) return { accepted: 0, skipped: samples.length };
+    const records = resourceRecords(run, experiment?.name ?? '', fresh, last ? last.step + 1 : 0);
     const result = await options.metricsIngest.ingest(records.series, { receiver: 'runs' });
     await runs.logMetrics(run.runId, records.runMetrics);
     if (result.rejected > 0) {
@@ -168,7 +171,7 @@ export const runsRoutes: FastifyPluginAsync<RunsPluginOptions> = async (app, opt
         },
       );
     }
-    return { accepted: samples.length };
+    return { accepted: fresh.length, skipped: samples.length - fresh.length };
   });
 };
 

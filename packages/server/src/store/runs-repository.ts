@@ -456,12 +456,12 @@ export class RunsRepository {
     return { metrics, more: rows.length > page.limit };
   }
 
-  /** The highest step logged for a metric, or -1: resource samples continue counting from it. */
-  async lastStep(runId: string, key: string): Promise<number> {
-    const [row] = await this.store.query<{ s: string }>(
-      sql`SELECT toString(max(step)) AS s, count() AS n FROM run_metrics WHERE run_id = ${p.String(runId)} AND key = ${p.String(key)} HAVING n > 0`,
-    );
-    return row ? Number(row.s) : -1;
+  /** The latest point of a metric (highest step, then time), or null: resource samples continue from it. */
+  async lastMetricPoint(runId: string, key: string): Promise<{ step: number; timestampMs: number } | null> {
+    const [row] = await this.store.query<{ latest: [string, string] }>(sql`
+      SELECT max((step, toUnixTimestamp64Milli(timestamp))) AS latest, count() AS n
+      FROM run_metrics WHERE run_id = ${p.String(runId)} AND key = ${p.String(key)} HAVING n > 0`);
+    return row ? { step: Number(row.latest[0]), timestampMs: Number(row.latest[1]) } : null;
   }
 
   async logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
