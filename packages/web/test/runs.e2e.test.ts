@@ -38,11 +38,18 @@ describe('runs pages', () => {
     return JSON.parse(text) as T;
   }
 
-  async function native<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** A native API call; `raw` sends a body that is not JSON. */
+  async function native<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: { body: string; type: string },
+  ): Promise<T> {
+    const type = raw?.type ?? (body === undefined ? undefined : 'application/json');
     const res = await fetch(`${server.url}${path}`, {
       method,
-      headers: { ...auth(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...auth(), ...(type ? { 'content-type': type } : {}) },
+      body: raw?.body ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
     const text = await res.text();
     expect(res.ok, `${method} ${path}: ${res.status} ${text}`).toBe(true);
@@ -260,6 +267,104 @@ describe('runs pages', () => {
     await page.getByTestId('empty-run-logs').waitFor();
     await page.getByTestId('tab-resources').click();
     await page.getByTestId('empty-run-resources').waitFor();
+
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('shows a run’s resources with the memory limit, its artifacts inline and its data drift', async () => {
+    const { page, errors } = await newPage();
+    const start = Date.now() - 3 * 60_000;
+    const create = (name: string) =>
+      mlflow<{ run: { info: { run_id: string; artifact_uri: string } } }>('runs/create', {
+        experiment_id: experimentId,
+        run_name: name,
+        start_time: start,
+      });
+    const reference = (await create('gamma-reference')).run.info;
+    const { run_id: runId, artifact_uri: artifactUri } = (await create('gamma')).run.info;
+
+    // Process-tree samples as `stellwerk run` sends them, under a 2 GiB limit.
+    const GiB = 2 ** 30;
+    const samples = Array.from({ length: 6 }, (_, i) => ({
+      timestampMs: start + i * 10_000,
+      cpuPercent: 50 + i * 20,
+      cpuSeconds: i * 2,
+      rssBytes: (0.5 + i * 0.2) * GiB,
+      peakRssBytes: (0.5 + i * 0.2) * GiB,
+      readBytes: 0,
+      writeBytes: 0,
+      threads: 4,
+      openFds: 10,
+      processes: 1,
+      memoryLimitBytes: 2 * GiB,
+      cpuLimitCores: 2,
+    }));
+    await native('POST', `/api/v1/runs/${runId}/resources`, { samples });
+    await mlflow('runs/update', { run_id: runId, status: 'FINISHED', end_time: start + 60_000 });
+
+    // Artifacts through MLflow's artifact proxy: a real PNG (a screenshot) and a JSON report.
+    const root = artifactUri.replace(/^mlflow-artifacts:\/+/, '');
+    const upload = async (path: string, body: Uint8Array<ArrayBuffer> | string, type: string) => {
+      const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`, {
+        method: 'PUT',
+        headers: { ...auth(), 'content-type': type },
+        body,
+      });
+      expect(res.status, await res.text()).toBe(200);
+    };
+    await page.setContent('<body style="background:#1f5fbf"></body>');
+    await upload('plots/curve.png', new Uint8Array(await page.screenshot()), 'image/png');
+    await upload('report.json', '{"acc":0.95,"classes":["cat","dog"]}', 'application/json');
+
+    // Training data for both runs; gamma's x is shifted, its label column is not.
+    const csv = (shift: number) =>
+      `x,label\n${Array.from({ length: 200 }, (_, i) => `${(i % 50) + shift},${i % 4 === 0 ? 'cat' : 'dog'}`).join('\n')}\n`;
+    for (const [id, shift] of [
+      [reference.run_id, 0],
+      [runId, 40],
+    ] as const) {
+      await native('POST', `/api/v1/runs/${id}/datasets/train/rows?label=label`, undefined, {
+        body: csv(shift),
+        type: 'text/csv',
+      });
+    }
+
+    // Resources: CPU and memory charts, the memory limit drawn as its own (dashed) series.
+    await page.goto(`${server.url}/runs/${runId}?tab=resources`);
+    await page.getByTestId('memory-chart').waitFor();
+    expect(await page.getByTestId('run-resources').getAttribute('data-source')).toBe('series');
+    const memLegend = await page.getByTestId('memory-chart').getByTestId('legend-item').allTextContents();
+    expect(memLegend.some((t) => t.startsWith('RSS'))).toBe(true);
+    expect(memLegend.some((t) => t.startsWith('limit'))).toBe(true);
+    await page.getByTestId('cpu-chart').waitFor();
+    await page.screenshot({ path: `${OUTPUT_DIR}/runs-resources.png`, fullPage: true });
+
+    // Artifacts: the folder opens, the image and the JSON are shown inline.
+    await page.getByTestId('tab-artifacts').click();
+    await page.locator('[data-testid="artifact-entry"][data-path="plots"]').click();
+    await page.locator('[data-testid="artifact-entry"][data-path="plots/curve.png"]').click();
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('[data-testid="artifact-image"]');
+      return !!img && img.complete && img.naturalWidth > 0;
+    });
+    await page.goto(`${server.url}/runs/${runId}?tab=artifacts&file=report.json`);
+    const text = page.getByTestId('artifact-text');
+    await text.waitFor();
+    expect(JSON.parse((await text.textContent()) ?? '')).toEqual({ acc: 0.95, classes: ['cat', 'dog'] });
+
+    // Datasets: KPIs of the profile, then drift against the reference run's data.
+    await page.getByTestId('tab-datasets').click();
+    await page.locator('[data-testid="dataset"][data-role="train"]').waitFor();
+    await page.getByTestId('class-balance').waitFor();
+    await page.getByTestId('drift-reference').fill(`run:${reference.run_id}`);
+    await page.getByTestId('drift-compute').click();
+    await page.getByTestId('drift-report').waitFor();
+    const drift = await page
+      .getByTestId('drift-column')
+      .evaluateAll((rows) => rows.map((r) => [r.querySelector('td')?.textContent, r.getAttribute('data-drifted')]));
+    expect(Object.fromEntries(drift)).toEqual({ x: 'true', label: 'false' });
+    await page.screenshot({ path: `${OUTPUT_DIR}/runs-datasets.png`, fullPage: true });
 
     expect(errors).toEqual([]);
     await page.context().close();

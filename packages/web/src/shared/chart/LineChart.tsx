@@ -26,6 +26,8 @@ interface Props {
   height?: number;
   /** Draw a dot per point: for sparse data such as a few logged steps. */
   points?: boolean;
+  /** x values are whole numbers (steps): no ticks between them. */
+  xIntegers?: boolean;
   /** Join points across missing values (runs logged at different steps). */
   spanGaps?: boolean;
   /** Called with the dragged-over x span (drag-zoom). */
@@ -34,6 +36,8 @@ interface Props {
 }
 
 const TOOLTIP_ROWS = 12;
+/** Tick spacings for whole-number axes: 1, 2, 5, 10, 20, 50, … */
+const INTEGER_INCRS = Array.from({ length: 30 }, (_, i) => ([1, 2, 5][i % 3] as number) * 10 ** Math.floor(i / 3));
 const NO_HIDDEN: Set<string> = new Set();
 
 /**
@@ -53,6 +57,7 @@ export function LineChart({
   height = 300,
   points = false,
   spanGaps = false,
+  xIntegers = false,
   onSelect,
   testId = 'line-chart',
 }: Props) {
@@ -107,6 +112,7 @@ export function LineChart({
           ticks: { stroke: '#dfe3ea', width: 1 },
           size: 30,
           ...(xKind === 'number' ? { values: (_u: uPlot, vals: number[]) => vals.map(formatAxis) } : {}),
+          ...(xIntegers ? { incrs: INTEGER_INCRS } : {}),
         },
         {
           stroke: '#5b6779',
@@ -152,7 +158,7 @@ export function LineChart({
       u.destroy();
       plot.current = null;
     };
-  }, [signature, height, xKind, points, spanGaps]);
+  }, [signature, height, xKind, points, spanGaps, xIntegers]);
 
   useEffect(() => {
     plot.current?.setData(toAligned(frame, series), true);

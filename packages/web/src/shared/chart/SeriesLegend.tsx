@@ -5,10 +5,12 @@ interface Props {
   series: Field[];
   hidden: Set<string>;
   onToggle: (name: string, only: boolean) => void;
+  /** How the last value is written (default: short numbers). */
+  format?: (v: number | null) => string;
 }
 
 /** Label sets with their color and last value; click hides a series, Ctrl/⌘-click shows only it. */
-export function SeriesLegend({ series, hidden, onToggle }: Props) {
+export function SeriesLegend({ series, hidden, onToggle, format = formatValue }: Props) {
   return (
     <ul className="series-legend" data-testid="legend">
       {series.map((f) => {
@@ -30,7 +32,7 @@ export function SeriesLegend({ series, hidden, onToggle }: Props) {
                 style={{ background: off ? 'transparent' : f.config?.color, borderColor: f.config?.color }}
               />
               <span className="legend-name mono">{f.config?.displayName ?? f.name}</span>
-              <span className="legend-value mono">{formatValue(last)}</span>
+              <span className="legend-value mono">{format(last)}</span>
             </button>
           </li>
         );

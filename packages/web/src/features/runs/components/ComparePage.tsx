@@ -2,7 +2,7 @@ import type { Run } from '@stellwerk/contracts';
 import { useMemo, useState } from 'react';
 import { ApiError } from '../../../shared/api/client.ts';
 import { useApi } from '../../../shared/api/useApi.ts';
-import { seriesColors } from '../../../shared/chart/colors.ts';
+import { PALETTE } from '../../../shared/chart/colors.ts';
 import { formatValue } from '../../../shared/chart/format.ts';
 import { EmptyState, ErrorState } from '../../../shared/components/States.tsx';
 import { Link, setSearchParams, useSearch } from '../../../shared/router/router.tsx';
@@ -47,10 +47,11 @@ function Comparison({ runs, axis }: { runs: Run[]; axis: XAxis }) {
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const [onlyDiff, setOnlyDiff] = useState(false);
   const [system, setSystem] = useState(false);
-  const colors = useMemo(() => {
-    const c = seriesColors(runs.map((r) => r.runId));
-    return new Map(runs.map((r, i) => [r.runId, c[i] ?? '#1f77b4']));
-  }, [runs]);
+  // Palette order rather than hashed slots: at most ten runs, so each gets a clearly different hue.
+  const colors = useMemo(
+    () => new Map(runs.map((r, i) => [r.runId, PALETTE[i % PALETTE.length] ?? '#1f77b4'])),
+    [runs],
+  );
   const metricKeys = useMemo(() => {
     const keys = new Set<string>();
     for (const r of runs) for (const m of r.metrics) keys.add(m.key);
@@ -153,7 +154,7 @@ function RunHeads({ runs, colors }: { runs: Run[]; colors: Map<string, string> }
   return (
     <>
       {runs.map((r) => (
-        <th key={r.runId} className="plain-th">
+        <th key={r.runId} className="plain-th run-th">
           <span className="swatch" style={{ background: colors.get(r.runId) }} />{' '}
           <Link href={runPath(r.runId)}>{runLabel(r)}</Link>
         </th>

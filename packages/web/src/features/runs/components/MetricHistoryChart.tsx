@@ -84,6 +84,7 @@ export function MetricHistoryChart({ metricKey, runs, colors, axis, height = 220
           height={height}
           points={points <= 60}
           spanGaps
+          xIntegers={axis === 'step'}
           testId="run-metric-chart"
         />
       )}

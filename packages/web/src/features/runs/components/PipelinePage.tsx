@@ -75,7 +75,7 @@ export function PipelinePage({ runId }: { runId: string }) {
             <div className="timeline-track">
               {TICK_SHARES.map((share) => (
                 <span key={share} className="timeline-tick" style={{ left: `${share * 100}%` }}>
-                  +{formatRunDuration(span * share)}
+                  {share === 0 ? 'start' : `+${formatRunDuration(span * share)}`}
                 </span>
               ))}
             </div>

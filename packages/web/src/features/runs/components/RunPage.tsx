@@ -6,7 +6,7 @@ import { seriesColors } from '../../../shared/chart/colors.ts';
 import { EmptyState, ErrorState } from '../../../shared/components/States.tsx';
 import { Link, setSearchParams, useSearch } from '../../../shared/router/router.tsx';
 import type { XAxis } from '../api/frames.ts';
-import { fetchRun } from '../api/runsApi.ts';
+import { fetchExperiments, fetchRun } from '../api/runsApi.ts';
 import { isSystemMetric } from '../columns.ts';
 import { runLabel } from '../format.ts';
 import { experimentPath, RUNS_PATH } from '../paths.ts';
@@ -38,6 +38,7 @@ export function RunPage({ runId }: { runId: string }) {
   const tab: Tab = TABS.find((t) => t.id === sp.get('tab'))?.id ?? 'overview';
   const axis: XAxis = sp.get('x') === 'time' ? 'time' : 'step';
   const run = useApi((signal) => fetchRun(runId, signal), [runId]);
+  const experiments = useApi((signal) => fetchExperiments(signal), []);
 
   const data = run.data;
   const running = data?.status === 'RUNNING';
@@ -65,7 +66,10 @@ export function RunPage({ runId }: { runId: string }) {
       <header className="run-head">
         <div className="crumbs small">
           <Link href={RUNS_PATH}>Runs</Link> ›{' '}
-          <Link href={experimentPath(data.experimentId)}>experiment {data.experimentId}</Link>
+          <Link href={experimentPath(data.experimentId)}>
+            {experiments.data?.find((e) => e.experimentId === data.experimentId)?.name ??
+              `experiment ${data.experimentId}`}
+          </Link>
         </div>
         <h1 className="page-title run-title">
           <span data-testid="run-title">{runLabel(data)}</span>

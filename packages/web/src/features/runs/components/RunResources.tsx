@@ -117,7 +117,7 @@ function ResourceChart({
         spanGaps
         testId={`${testId}-plot`}
       />
-      <SeriesLegend series={series} hidden={hidden} onToggle={toggle} />
+      <SeriesLegend series={series} hidden={hidden} onToggle={toggle} format={(v) => (v === null ? '–' : format(v))} />
     </section>
   );
 }
@@ -158,7 +158,10 @@ function styleSeries(frame: DataFrame, limitName: string, limitScale: number, la
     }
     return { ...f, config: { displayName: `${label}${step}`, color: PALETTE[i++ % PALETTE.length] } };
   });
-  return { ...frame, fields };
+  // The measured lines first, the limits after them.
+  const [x, ...rest] = fields;
+  const ordered = [...rest.filter((f) => !f.config?.dash), ...rest.filter((f) => f.config?.dash)];
+  return { ...frame, fields: x ? [x, ...ordered] : fields };
 }
 
 /** MLflow's system metrics: CPU %, memory in megabytes, and the limit when Stellwerk logged it. */

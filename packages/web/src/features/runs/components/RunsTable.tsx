@@ -153,7 +153,7 @@ function SortHeader({
         {kind && (
           <span className={`col-kind k-${kind}`}>{kind === 'metrics' ? 'm' : kind === 'params' ? 'p' : 't'}</span>
         )}
-        <span className="ellipsis">{label}</span>
+        <span className={kind ? 'ellipsis key-label' : 'ellipsis'}>{label}</span>
         {active && <span className="sort-mark">{sort.desc ? '▼' : '▲'}</span>}
       </button>
     </th>
