@@ -484,3 +484,39 @@ describe('examples/profile_dataset.py', () => {
     expect(same.json.report.datasetDrifted).toBe(false);
   });
 });
+
+describe('scopes', () => {
+  it('needs ingest to send rows or profiles and read to see them', async () => {
+    const ingest = 'ingest-token-0123456789';
+    const read = 'read-token-0123456789ab';
+    const secured = await startTestServer({
+      overrides: {
+        scrape: { self: false },
+        auth: {
+          tokens: [
+            { name: 'writer', token: ingest, scopes: ['ingest'] },
+            { name: 'reader', token: read, scopes: ['read'] },
+          ],
+        },
+      },
+    });
+    try {
+      const call = (method: string, path: string, token: string, body?: string, type = 'application/json') =>
+        fetch(`${secured.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': type } : {}) },
+          body,
+        });
+      const created = await call('POST', '/api/v1/runs', ingest, JSON.stringify({ name: 'scoped' }));
+      const runId = ((await created.json()) as any).run.runId as string;
+      const rowsPath = `/api/v1/runs/${runId}/datasets/train/rows`;
+      expect((await call('POST', rowsPath, read, 'v\n1\n2\n', 'text/csv')).status).toBe(403);
+      expect((await call('POST', rowsPath, ingest, 'v\n1\n2\n', 'text/csv')).status).toBe(200);
+      expect((await call('GET', `/api/v1/runs/${runId}/datasets/train`, ingest)).status).toBe(403);
+      expect((await call('GET', `/api/v1/runs/${runId}/datasets/train`, read)).status).toBe(200);
+      expect((await fetch(`${secured.url}/api/v1/datasets/jobs`)).status).toBe(401);
+    } finally {
+      await secured.close();
+    }
+  });
+});
