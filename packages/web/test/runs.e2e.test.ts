@@ -145,6 +145,13 @@ describe('runs pages', () => {
         new URL(location.href).searchParams.get('sort') === 'metrics.acc:desc' &&
         document.querySelector('[data-testid="run-row"]')?.getAttribute('data-name') === 'alpha',
     );
+    // Any tag, param or metric can be a column: add the team tag, kept in the URL.
+    await page.getByTestId('columns-button').click();
+    await page.locator('[data-testid="column-option"][data-column="tags.team"]').check();
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => (new URL(location.href).searchParams.get('cols') ?? '').includes('tags.team'));
+    const teams = await page.locator('[data-testid="run-cell"][data-column="tags.team"]').allTextContents();
+    expect(teams).toEqual(['vision', 'vision']);
     await page.screenshot({ path: `${OUTPUT_DIR}/runs-list.png`, fullPage: true });
 
     // The MLflow filter grammar narrows to the run that learned.
@@ -330,6 +337,14 @@ describe('runs pages', () => {
       });
     }
 
+    // Two log lines of the run, as `stellwerk run` forwards its output.
+    const logs = await fetch(`${server.url}/api/v1/logs?run_id=${runId}`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'text/plain' },
+      body: `level=info msg="epoch 1 done" ts=${new Date(start + 5000).toISOString()}\nlevel=error msg="nan loss" ts=${new Date(start + 9000).toISOString()}\n`,
+    });
+    expect(logs.status, await logs.text()).toBeLessThan(300);
+
     // Resources: CPU and memory charts, the memory limit drawn as its own (dashed) series.
     await page.goto(`${server.url}/runs/${runId}?tab=resources`);
     await page.getByTestId('memory-chart').waitFor();
@@ -339,6 +354,16 @@ describe('runs pages', () => {
     expect(memLegend.some((t) => t.startsWith('limit'))).toBe(true);
     await page.getByTestId('cpu-chart').waitFor();
     await page.screenshot({ path: `${OUTPUT_DIR}/runs-resources.png`, fullPage: true });
+
+    // Logs: the run's own records, found by run_id, with a link to the explorer.
+    await page.getByTestId('tab-logs').click();
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="run-logs"] [data-testid="log-row"]').length === 2,
+    );
+    const messages = await page.getByTestId('row-message').allTextContents();
+    expect(messages.some((m) => m.includes('nan loss'))).toBe(true);
+    const explorer = await page.getByTestId('open-logs-explorer').getAttribute('href');
+    expect(new URL(explorer ?? '', server.url).searchParams.get('q')).toBe(`run_id:${runId}`);
 
     // Artifacts: the folder opens, the image and the JSON are shown inline.
     await page.getByTestId('tab-artifacts').click();
@@ -366,6 +391,38 @@ describe('runs pages', () => {
     expect(Object.fromEntries(drift)).toEqual({ x: 'true', label: 'false' });
     await page.screenshot({ path: `${OUTPUT_DIR}/runs-datasets.png`, fullPage: true });
 
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('pages through many runs with the server’s page tokens', async () => {
+    const { experiment } = await native<{ experiment: { experimentId: string } }>('POST', '/api/v1/experiments', {
+      name: 'e2e-many',
+    });
+    const TOTAL = 30;
+    const t0 = Date.now() - 60 * 60_000;
+    for (let i = 0; i < TOTAL; i++) {
+      await native('POST', '/api/v1/runs', {
+        experimentId: experiment.experimentId,
+        name: `trial-${String(i).padStart(2, '0')}`,
+        startTimeMs: t0 + i * 1000,
+      });
+    }
+    const { page, errors } = await newPage();
+    const rowNames = () =>
+      page.getByTestId('run-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')));
+    // Newest first, 25 to a page: trial-29 … trial-05, then trial-04 … trial-00.
+    await page.goto(`${server.url}/runs?exp=${experiment.experimentId}&size=25`);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 25);
+    expect((await rowNames())[0]).toBe('trial-29');
+    await page.getByTestId('page-next').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 5);
+    expect(await rowNames()).toEqual(['trial-04', 'trial-03', 'trial-02', 'trial-01', 'trial-00']);
+    expect(await page.getByTestId('page-next').isDisabled()).toBe(true);
+    expect(await page.getByTestId('page-number').textContent()).toBe('page 2');
+    await page.getByTestId('page-prev').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 25);
+    expect((await rowNames())[24]).toBe('trial-05');
     expect(errors).toEqual([]);
     await page.context().close();
   });
