@@ -2,16 +2,17 @@
  * `npm run bench`: log ingest end to end against the engine's raw insert, event-loop delay
  * under ingest plus a heavy query, and search latency over millions of stored logs. Figures
  * are ratios within one run where a baseline exists, because these machines are noisy.
- * Pick sections with BENCH_ONLY=ingest,loop,search,metrics,remote_write.
+ * Pick sections with BENCH_ONLY=ingest,loop,search,metrics,remote_write,run.
  */
 import { execSync } from 'node:child_process';
 import { measureEventLoop, printEventLoop } from './event-loop.ts';
 import { benchIngest } from './logs-ingest.ts';
 import { benchMetricsIngest } from './metrics-ingest.ts';
 import { benchRemoteWrite } from './remote-write-ingest.ts';
+import { benchRunWrapper } from './run-wrapper.ts';
 import { benchSearch } from './search.ts';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'ingest,loop,search,metrics,remote_write').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'ingest,loop,search,metrics,remote_write,run').split(','));
 const commit = (() => {
   try {
     return execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
@@ -40,4 +41,8 @@ if (only.has('metrics')) {
 if (only.has('remote_write')) {
   console.log('\nMetrics: remote_write ingest (node-exporter-like, 10k series, 2000 samples a request)');
   await benchRemoteWrite();
+}
+if (only.has('run')) {
+  console.log('\nstellwerk run: wrapped vs bare (targets: CPU added < 1 %, wall added < 100 ms on a 10 s command)');
+  await benchRunWrapper();
 }
