@@ -1,5 +1,5 @@
 import type { Run } from '@stellwerk/contracts';
-import { useMemo } from 'react';
+import { type RefObject, useEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '../../../shared/api/useApi.ts';
 import { formatValue } from '../../../shared/chart/format.ts';
 import { LineChart } from '../../../shared/chart/LineChart.tsx';
@@ -32,9 +32,12 @@ const X_FORMAT: Record<XAxis, (x: number) => string> = {
 /** One metric's history, one line per run, x by step, wall clock or time since start. */
 export function MetricHistoryChart({ metricKey, runs, colors, axis, height = 220, version, hidden }: Props) {
   const ids = runs.map((r) => r.runId).join(',');
+  const card = useRef<HTMLElement>(null);
+  const seen = useSeen(card);
   const history = useApi(
     (signal) => Promise.all(runs.map((r) => fetchMetricHistory(r.runId, metricKey, signal))),
     [ids, metricKey, version],
+    seen,
   );
   const frame = useMemo(() => {
     if (!history.data) return undefined;
@@ -53,7 +56,7 @@ export function MetricHistoryChart({ metricKey, runs, colors, axis, height = 220
   const points = frame?.length ?? 0;
 
   return (
-    <section className="panel metric-card" data-testid="metric-card" data-key={metricKey}>
+    <section className="panel metric-card" ref={card} data-testid="metric-card" data-key={metricKey}>
       <header className="panel-head">
         <span className="mono ellipsis" title={metricKey}>
           {metricKey}
@@ -90,4 +93,25 @@ export function MetricHistoryChart({ metricKey, runs, colors, axis, height = 220
       )}
     </section>
   );
+}
+
+/**
+ * True once the element came near the viewport: ten runs with dozens of metrics would
+ * otherwise ask for every history at once, most of them for charts nobody scrolled to.
+ */
+function useSeen(ref: RefObject<HTMLElement | null>): boolean {
+  const [seen, setSeen] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (seen || !el) return;
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) setSeen(true);
+      },
+      { rootMargin: '300px' },
+    );
+    io.observe(el);
+    return () => io.disconnect();
+  }, [ref, seen]);
+  return seen;
 }
