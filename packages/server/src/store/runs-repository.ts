@@ -169,9 +169,7 @@ export class RunsRepository {
     const rows = await this.store.query<RunRow>(
       sql`${RUN_SELECT} WHERE experiment_id = ${p.String(id)} AND lifecycle_stage != ${p.String(stage)}`,
     );
-    for (const row of rows) {
-      await this.locks.run(`run:${row.run_id}`, () => this.writeRun({ ...runRecord(row), lifecycleStage: stage }));
-    }
+    if (rows.length > 0) await this.writeRuns(rows.map((row) => ({ ...runRecord(row), lifecycleStage: stage })));
   }
 
   async setExperimentTag(id: string, key: string, value: string): Promise<void> {
@@ -298,8 +296,18 @@ export class RunsRepository {
     return run;
   }
 
-  /** Full runs (params, tags, latest metrics, inputs) in the order of `runIds`. */
+  /**
+   * Full runs (params, tags, latest metrics, inputs) in the order of `runIds`, read in chunks
+   * so a page of 50000 runs stays within the engine's query size limit.
+   */
   async loadRuns(runIds: string[]): Promise<Run[]> {
+    const out: Run[] = [];
+    for (let i = 0; i < runIds.length; i += LOAD_CHUNK)
+      out.push(...(await this.loadChunk(runIds.slice(i, i + LOAD_CHUNK))));
+    return out;
+  }
+
+  private async loadChunk(runIds: string[]): Promise<Run[]> {
     if (runIds.length === 0) return [];
     const ids = p.ArrayString(runIds);
     const [rows, params, tags, metrics, inputs] = await Promise.all([
@@ -623,10 +631,16 @@ export class RunsRepository {
     return this.insertBody('run_metrics', Buffer.from(body));
   }
 
-  private async writeRun(r: RunRecord): Promise<void> {
-    this.recent.delete(r.runId);
-    await this.insert('runs', [
-      {
+  private writeRun(r: RunRecord): Promise<void> {
+    return this.writeRuns([r]);
+  }
+
+  /** One insert for any number of run changes (deleting an experiment changes all its runs). */
+  private async writeRuns(records: RunRecord[]): Promise<void> {
+    for (const r of records) this.recent.delete(r.runId);
+    await this.insert(
+      'runs',
+      records.map((r) => ({
         run_id: r.runId,
         experiment_id: r.experimentId,
         name: r.name,
@@ -643,9 +657,9 @@ export class RunsRepository {
         exit_code: r.exitCode,
         artifact_uri: r.artifactUri,
         version: nextVersion(),
-      },
-    ]);
-    this.remember(r);
+      })),
+    );
+    for (const r of records) this.remember(r);
   }
 
   private insert(table: string, rows: Array<Record<string, unknown>>): Promise<void> {
@@ -659,6 +673,8 @@ export class RunsRepository {
 }
 
 const RECENT_RUN_MS = 5_000;
+/** Run ids per read: 36 bytes each as literals, well under the engine's 256 KiB query size. */
+const LOAD_CHUNK = 2_000;
 const RECENT_RUNS = 10_000;
 
 const RUN_SELECT = sql`
