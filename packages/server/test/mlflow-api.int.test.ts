@@ -245,3 +245,46 @@ describe('MLflow REST API', () => {
     expect(incomplete.json.message).toContain('Model json is missing mandatory fields');
   });
 });
+
+describe('MLflow REST API scopes', () => {
+  const READER = 'reader-token-0123456789';
+  const WRITER = 'writer-token-0123456789';
+  let scoped: TestServer;
+
+  beforeAll(async () => {
+    scoped = await startTestServer({
+      overrides: {
+        scrape: { self: false },
+        auth: {
+          tokens: [
+            { name: 'reader', token: READER, scopes: ['read'] },
+            { name: 'writer', token: WRITER, scopes: ['ingest'] },
+          ],
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await scoped?.close();
+  });
+
+  const as = async (token: string, path: string, body?: unknown) => {
+    const res = await fetch(`${scoped.url}/api/2.0/mlflow/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as any };
+  };
+
+  it('lets read tokens read and search, ingest tokens write, and names the missing scope', async () => {
+    const created = await as(WRITER, 'experiments/create', { name: 'scoped' });
+    expect(created.status).toBe(200);
+    const denied = await as(READER, 'experiments/create', { name: 'scoped-2' });
+    expect(denied).toMatchObject({ status: 403, json: { error_code: 'PERMISSION_DENIED' } });
+    expect(denied.json.message).toContain('"ingest" scope');
+    expect((await as(READER, `experiments/get?experiment_id=${created.json.experiment_id}`)).status).toBe(200);
+    expect((await as(READER, 'runs/search', { experiment_ids: [created.json.experiment_id] })).status).toBe(200);
+    expect((await as(WRITER, 'experiments/search', {})).status).toBe(403);
+  });
+});
