@@ -23,16 +23,18 @@ interface Timing {
 /** Runs a shell command line under bash's `time`, which counts all reaped children. */
 function timed(commandLine: string, env: NodeJS.ProcessEnv): Promise<Timing> {
   return new Promise((resolve, reject) => {
+    // Only the time report comes back; the command's own output is discarded. The trailing
+    // `true` keeps bash from exec'ing the last command, which would lose the report.
     const child = spawn(
       'bash',
-      ['-c', `TIMEFORMAT='%3R %3U %3S'; time (${commandLine}) >/dev/null 2>/tmp/stw-bench-run.err`],
+      ['-c', `TIMEFORMAT='%3R %3U %3S'; { time eval "$STW_CMD" >/dev/null 2>&1; } 2>&1; true`],
       {
-        env,
-        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...env, STW_CMD: commandLine },
+        stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
     let err = '';
-    child.stderr.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       err += d;
     });
     child.on('close', () => {
