@@ -154,12 +154,18 @@ export const runsRoutes: FastifyPluginAsync<RunsPluginOptions> = async (app, opt
     const { samples } = parseBody(resourcesBodySchema, req.body, 'resource samples');
     const run = await runs.requireRun(req.params.id);
     const experiment = await runs.getExperiment(run.experimentId);
-    const last = await runs.lastMetricPoint(run.runId, RESOURCE_METRICS.cpuPercent.mlflow);
-    const fresh = last ? samples.filter((s) => s.timestampMs > last.timestampMs) : samples;
-    if (fresh.length === 0) return { accepted: 0, skipped: samples.length };
-    const records = resourceRecords(run, experiment?.name ?? '', fresh, last ? last.step + 1 : 0);
-    const result = await options.metricsIngest.ingest(records.series, { receiver: 'runs' });
-    await runs.logMetrics(run.runId, records.runMetrics);
+    // Two requests for one run at once must not both continue from the same step.
+    const stored = await runs.exclusive(run.runId, async () => {
+      const last = await runs.lastMetricPoint(run.runId, RESOURCE_METRICS.cpuPercent.mlflow);
+      const fresh = last ? samples.filter((s) => s.timestampMs > last.timestampMs) : samples;
+      if (fresh.length === 0) return null;
+      const records = resourceRecords(run, experiment?.name ?? '', fresh, last ? last.step + 1 : 0);
+      const result = await options.metricsIngest.ingest(records.series, { receiver: 'runs' });
+      await runs.logMetrics(run.runId, records.runMetrics);
+      return { fresh, records, result };
+    });
+    if (!stored) return { accepted: 0, skipped: samples.length };
+    const { fresh, records, result } = stored;
     if (result.rejected > 0) {
       throw new StellwerkError(
         'STW_ERR_INVALID_RECORD',

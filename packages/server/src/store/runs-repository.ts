@@ -464,6 +464,14 @@ export class RunsRepository {
     return { metrics, more: rows.length > page.limit };
   }
 
+  /**
+   * Runs `work` while no other change to the run runs in this process: for callers that read
+   * a run's state and write from it (resource samples continue the step count).
+   */
+  exclusive<T>(runId: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(`run:${runId}`, work);
+  }
+
   /** The latest point of a metric (highest step, then time), or null: resource samples continue from it. */
   async lastMetricPoint(runId: string, key: string): Promise<{ step: number; timestampMs: number } | null> {
     const [row] = await this.store.query<{ latest: [string, string] }>(sql`
