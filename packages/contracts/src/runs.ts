@@ -4,9 +4,11 @@
  *
  * Native API (JSON, times in epoch milliseconds, scope read for GET, ingest for writes):
  *   POST   /api/v1/experiments                  ExperimentCreate → { experiment }
- *   GET    /api/v1/experiments                  → { experiments }
+ *   GET    /api/v1/experiments?lifecycle=&filter=&orderBy=&maxResults=&pageToken=
+ *                                               → { experiments, nextPageToken? }
+ *   GET    /api/v1/experiments/:id              → { experiment }
  *   POST   /api/v1/runs                         RunCreate → { run }   (idempotent on `id`)
- *   GET    /api/v1/runs?experimentId=&filter=&orderBy=&maxResults=&pageToken=
+ *   GET    /api/v1/runs?experimentId=&lifecycle=&filter=&orderBy=&maxResults=&pageToken=
  *                                               → { runs, nextPageToken? }  (filter: MLflow grammar)
  *   GET    /api/v1/runs/:id                     → { run }
  *   PATCH  /api/v1/runs/:id                     RunUpdate → { run }
@@ -15,8 +17,9 @@
  *   POST   /api/v1/runs/:id/metrics             { metrics: RunMetricInput[] }
  *   POST   /api/v1/runs/:id/log                 { metrics?, params?, tags? } in one request (the SDK's batches;
  *                                               metric values may be "NaN", "Infinity", "-Infinity")
- *   GET    /api/v1/runs/:id/metrics/:key        → { metrics: RunMetric[] }  (history)
- *   POST   /api/v1/runs/:id/resources           { samples: ResourceSample[] }
+ *   GET    /api/v1/runs/:id/metrics/:key?maxResults=&pageToken=
+ *                                               → { metrics: RunMetric[], nextPageToken? }  (history)
+ *   POST   /api/v1/runs/:id/resources           { samples: ResourceSample[] } → { accepted, skipped }
  *   GET    /api/v1/runs/:id/artifacts?path=     → RunArtifactList  (one directory; path from the run's root)
  *   GET    /api/v1/runs/:id/artifacts/<path>    the file (images, text, JSON inline)
  *   Logs of a run: POST /api/v1/logs?run_id=<id> (the logs receiver).
