@@ -210,14 +210,19 @@ describe('stellwerk run: the spool while the server is down', () => {
     );
     const resources = requests.filter((q) => q.path.endsWith('/resources'));
     expect(resources.length).toBeGreaterThanOrEqual(2);
-    const tail = requests.slice(-3);
+    const tail = requests.slice(-2);
     expect(tail.map((q) => `${q.method} ${q.path.replace(header.runId, ':id')}`)).toEqual([
-      'POST /api/v1/runs/:id/metrics',
-      'POST /api/v1/runs/:id/tags',
+      'POST /api/v1/runs/:id/log',
       'PATCH /api/v1/runs/:id',
     ]);
-    expect(JSON.parse(tail[1].body)).toEqual({ tags: { 'stellwerk.exit_code': '1' } });
-    expect(JSON.parse(tail[2].body)).toMatchObject({ status: 'FAILED', exitCode: 1 });
+    const end = JSON.parse(tail[0].body);
+    expect(end.tags).toEqual({ 'stellwerk.exit_code': '1' });
+    expect(end.metrics.map((m: { key: string }) => m.key)).toEqual([
+      'duration_seconds',
+      'cpu_seconds',
+      'peak_rss_bytes',
+    ]);
+    expect(JSON.parse(tail[1].body)).toMatchObject({ status: 'FAILED', exitCode: 1 });
     const keys = requests.map((q) => q.key);
     expect(new Set(keys).size).toBe(keys.length);
   });

@@ -130,10 +130,19 @@ describe('stellwerk run against a real server', () => {
     });
   });
 
-  it('records the exit code last, whatever the command reported itself', async () => {
-    // The command ends its own run as FINISHED (as MLflow's end_run would), then fails.
-    const script = `await fetch(process.env.STELLWERK_URL + '/api/v1/runs/' + process.env.STELLWERK_RUN_ID, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'FINISHED', endTimeMs: Date.now() }) }); console.log('run=' + process.env.STELLWERK_RUN_ID); process.exit(1);`;
-    const r = await runStellwerk(['run', '--', process.execPath, '--input-type=module', '-e', script], env);
+  it('records the exit code last, whatever the command reported through MLflow', async () => {
+    // The command ends its own run as FINISHED through the MLflow REST API (what end_run
+    // sends), using the MLFLOW_* variables the wrapper gave it, and then fails.
+    const script = [
+      'import json, os, time, urllib.request',
+      'body = {"run_id": os.environ["MLFLOW_RUN_ID"], "status": "FINISHED", "end_time": int(time.time() * 1000)}',
+      'req = urllib.request.Request(os.environ["MLFLOW_TRACKING_URI"] + "/api/2.0/mlflow/runs/update", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})',
+      'print("mlflow", urllib.request.urlopen(req).status)',
+      'print("run=" + os.environ["STELLWERK_RUN_ID"])',
+      'raise SystemExit(1)',
+    ].join('\n');
+    const r = await runStellwerk(['run', '--', 'python3', '-c', script], env);
+    expect(r.stdout).toContain('mlflow 200');
     expect(r.code).toBe(1);
     expect(await endedRun(idFrom(r.stdout))).toMatchObject({ status: 'FAILED', exitCode: 1 });
   });
