@@ -17,7 +17,9 @@ describe('judgeMemory', () => {
     expect(v.suggestion).toBe(625 * MiB);
   });
   it('leaves a step that fits as ok, and one without a limit as unknown', () => {
-    expect(judgeMemory({ memP50: 1 * GiB, memP95: 2 * GiB, memMax: 2.5 * GiB, memLimitBytes: 4 * GiB }).flag).toBe('ok');
+    expect(judgeMemory({ memP50: 1 * GiB, memP95: 2 * GiB, memMax: 2.5 * GiB, memLimitBytes: 4 * GiB }).flag).toBe(
+      'ok',
+    );
     expect(judgeMemory({ memP50: 1, memP95: 1, memMax: 1, memLimitBytes: null }).flag).toBe('unknown');
   });
 });
@@ -37,14 +39,25 @@ describe('memorySpikes', () => {
   const at = (i: number) => 1_000_000 + i * 1000;
   it('merges consecutive samples far above the median into one spike with its peak', () => {
     const rss = [100, 100, 110, 400, 500, 120, 100, 100].map((m) => m * MiB);
-    const spikes = memorySpikes(rss.map((r, i) => ({ tsMs: at(i), rssBytes: r })), null);
+    const spikes = memorySpikes(
+      rss.map((r, i) => ({ tsMs: at(i), rssBytes: r })),
+      null,
+    );
     expect(spikes).toEqual([{ startMs: at(3), endMs: at(4), peakBytes: 500 * MiB, reason: 'above-median' }]);
   });
   it('ignores small absolute jumps and marks samples near the limit', () => {
     const rss = [10, 10, 25, 10, 10].map((m) => m * MiB); // 2.5× the median but only 15 MiB more
-    expect(memorySpikes(rss.map((r, i) => ({ tsMs: at(i), rssBytes: r })), null)).toEqual([]);
+    expect(
+      memorySpikes(
+        rss.map((r, i) => ({ tsMs: at(i), rssBytes: r })),
+        null,
+      ),
+    ).toEqual([]);
     const high = [800, 800, 950, 800].map((m) => m * MiB);
-    const spikes = memorySpikes(high.map((r, i) => ({ tsMs: at(i), rssBytes: r })), 1000 * MiB);
+    const spikes = memorySpikes(
+      high.map((r, i) => ({ tsMs: at(i), rssBytes: r })),
+      1000 * MiB,
+    );
     expect(spikes).toEqual([{ startMs: at(2), endMs: at(2), peakBytes: 950 * MiB, reason: 'near-limit' }]);
   });
 });
