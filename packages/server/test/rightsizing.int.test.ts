@@ -37,6 +37,7 @@ async function stepRun(
   cpuPercent: number[],
   memLimit: number,
   cores: number,
+  parentRunId?: string,
 ) {
   const id = randomBytes(16).toString('hex');
   await call('POST', '/api/v1/runs', {
@@ -45,6 +46,7 @@ async function stepRun(
     name: step,
     kind: 'step',
     host: 'worker-1',
+    ...(parentRunId ? { parentRunId } : {}),
     tags: { 'stellwerk.pipeline': pipeline, 'stellwerk.step': step },
   });
   const t0 = Date.now() - rssMiB.length * 1000;
@@ -106,6 +108,28 @@ describe('right-sizing', () => {
     expect(spikes[0].reason).toBe('above-median');
     expect(spikes[0].peakBytes).toBeCloseTo(1000 * MiB, -4);
     expect(spikes[0].endMs - spikes[0].startMs).toBe(1000);
+  });
+
+  it('keeps to one pipeline run’s steps when asked for its parentRunId', async () => {
+    const pipeline = `p-${Date.now()}-parent`;
+    const runA = await call('POST', '/api/v1/runs', {
+      experimentName: 'rightsizing',
+      name: pipeline,
+      kind: 'pipeline',
+    });
+    const runB = await call('POST', '/api/v1/runs', {
+      experimentName: 'rightsizing',
+      name: pipeline,
+      kind: 'pipeline',
+    });
+    await stepRun(pipeline, 'load', [100, 100, 100], [10, 10, 10], 1 * GiB, 1, runA.run.runId);
+    await stepRun(pipeline, 'load', [900, 950, 990], [90, 95, 99], 1 * GiB, 1, runB.run.runId);
+    const both = await call('GET', `/api/v1/rightsizing?pipeline=${pipeline}&from=now-1h`);
+    expect(both.steps[0].runs).toBe(2);
+    const onlyA = await call('GET', `/api/v1/rightsizing?parentRunId=${runA.run.runId}&from=now-1h`);
+    expect(onlyA.steps).toHaveLength(1);
+    expect(onlyA.steps[0].runs).toBe(1);
+    expect(onlyA.steps[0].memory.flag).toBe('over');
   });
 
   it('refuses a window that ends before it starts', async () => {

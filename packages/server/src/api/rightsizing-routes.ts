@@ -1,3 +1,4 @@
+import type { MemorySpikesResponse, RightsizingResponse } from '@stellwerk/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { StellwerkError } from '../errors.ts';
 import { memorySpikes, RIGHTSIZING_RULES, rightsize } from '../query/rightsizing.ts';
@@ -12,6 +13,8 @@ interface WindowQuery {
   to?: string;
   experimentId?: string;
   pipeline?: string;
+  /** Only the steps of this pipeline run (its child runs). */
+  parentRunId?: string;
 }
 
 function timeMs(value: string | undefined, name: string, fallback: number, now: number): number {
@@ -28,7 +31,7 @@ function timeMs(value: string | undefined, name: string, fallback: number, now: 
  * (rules in query/rightsizing.ts and docs/api.md).
  */
 export const rightsizingRoutes: FastifyPluginAsync<{ repo: RightsizingRepository }> = async (app, { repo }) => {
-  app.get<{ Querystring: WindowQuery }>('/api/v1/rightsizing', READ, async (req) => {
+  app.get<{ Querystring: WindowQuery }>('/api/v1/rightsizing', READ, async (req): Promise<RightsizingResponse> => {
     const now = Date.now();
     const toMs = timeMs(req.query.to, 'to', now, now);
     const fromMs = timeMs(req.query.from, 'from', toMs - DEFAULT_WINDOW_MS, now);
@@ -40,12 +43,17 @@ export const rightsizingRoutes: FastifyPluginAsync<{ repo: RightsizingRepository
       toMs,
       experimentId: req.query.experimentId || undefined,
       pipeline: req.query.pipeline,
+      parentRunId: req.query.parentRunId || undefined,
     });
     return { fromMs, toMs, rules: RIGHTSIZING_RULES, steps: usage.map(rightsize) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/runs/:id/memory-spikes', READ, async (req) => {
-    const { samples, limitBytes } = await repo.memoryTimeline(req.params.id);
-    return { runId: req.params.id, limitBytes, spikes: memorySpikes(samples, limitBytes) };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/runs/:id/memory-spikes',
+    READ,
+    async (req): Promise<MemorySpikesResponse> => {
+      const { samples, limitBytes } = await repo.memoryTimeline(req.params.id);
+      return { runId: req.params.id, limitBytes, spikes: memorySpikes(samples, limitBytes) };
+    },
+  );
 };

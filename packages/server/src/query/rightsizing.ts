@@ -8,11 +8,11 @@
  * Without a known limit nothing is flagged: "over" needs something to be over.
  */
 
+import type { MemorySpike, ResourceVerdict, RightsizingRow, RightsizingRules } from '@stellwerk/contracts';
 import type { UsageAggregate } from '../store/rightsizing-repository.ts';
 
+export type { MemorySpike, ProvisionFlag, ResourceVerdict, RightsizingRow } from '@stellwerk/contracts';
 export type { UsageAggregate };
-
-export type ProvisionFlag = 'under' | 'over' | 'ok' | 'unknown';
 
 export const RIGHTSIZING_RULES = {
   memoryUnderAbove: 0.9,
@@ -21,30 +21,7 @@ export const RIGHTSIZING_RULES = {
   cpuOverBelow: 0.3,
   headroom: 1.25,
   minCores: 0.1,
-} as const;
-
-export interface ResourceVerdict {
-  p50: number;
-  p95: number;
-  max: number;
-  limit: number | null;
-  /** Share of the limit used at p95 (CPU) or at the peak (memory); null without a limit. */
-  utilization: number | null;
-  flag: ProvisionFlag;
-  /** What to request instead; null when the flag is ok or unknown. */
-  suggestion: number | null;
-  reason: string;
-}
-
-export interface RightsizingRow {
-  pipeline: string;
-  step: string;
-  host: string;
-  runs: number;
-  samples: number;
-  cpu: ResourceVerdict;
-  memory: ResourceVerdict;
-}
+} as const satisfies RightsizingRules;
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
@@ -149,14 +126,6 @@ export function rightsize(a: UsageAggregate): RightsizingRow {
     cpu: judgeCpu(a),
     memory: judgeMemory(a),
   };
-}
-
-export interface MemorySpike {
-  startMs: number;
-  endMs: number;
-  peakBytes: number;
-  /** Why it counts: far above the run's median, or close to the limit. */
-  reason: 'above-median' | 'near-limit';
 }
 
 /**

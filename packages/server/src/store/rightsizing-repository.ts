@@ -55,15 +55,17 @@ export class RightsizingRepository {
     toMs: number;
     experimentId?: string;
     pipeline?: string;
+    parentRunId?: string;
   }): Promise<UsageAggregate[]> {
     const experiment: Sql = opts.experimentId ? sql`AND experiment_id = ${p.String(opts.experimentId)}` : unsafeRaw('');
+    const parent: Sql = opts.parentRunId ? sql`AND parent_run_id = ${p.String(opts.parentRunId)}` : unsafeRaw('');
     const pipeline: Sql =
       opts.pipeline !== undefined ? sql`HAVING pipeline = ${p.String(opts.pipeline)}` : unsafeRaw('');
     // A step is the `stellwerk.step` tag, else the run's name: runs outside pipelines group by name.
     // Pipeline runs are left out: their process tree holds their steps, whose use is counted already.
     const rows = await this.store.query<UsageRow>(sql`
       WITH
-        r AS (SELECT run_id, name, host FROM runs FINAL WHERE lifecycle_stage = 'active' AND kind != 'pipeline' ${experiment}),
+        r AS (SELECT run_id, name, host FROM runs FINAL WHERE lifecycle_stage = 'active' AND kind != 'pipeline' ${experiment} ${parent}),
         t AS (
           SELECT run_id,
             anyIf(value, key = 'stellwerk.pipeline') AS pipeline_tag,
