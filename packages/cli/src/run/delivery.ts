@@ -1,8 +1,9 @@
 /**
  * Ordered delivery of one run's requests: sent one at a time in the order they were made,
- * and, from the first sign that the server is unavailable (unreachable, overloaded, too
- * slow to keep up), everything from that request on goes to the spool instead, still in
- * order. The wrapped command never waits for any of it; the one warning goes to stderr.
+ * and, from the first sign that the server is unavailable (unreachable, overloaded,
+ * failing), everything from that request on goes to the spool instead, still in order.
+ * Output faster than the server can store overflows into the spool too. The wrapped command
+ * never waits for any of it; each condition is told once, in one line on stderr.
  */
 import type { ApiClient, ApiRequest } from './client.ts';
 import type { SpoolWriter } from './spool.ts';
@@ -11,7 +12,7 @@ export interface DeliveryOptions {
   client: ApiClient;
   spool: SpoolWriter;
   warn: (line: string) => void;
-  /** Bytes waiting to be sent before the server counts as not keeping up. Default 32 MiB. */
+  /** Log bytes waiting to be sent beyond which further log batches are spooled. Default 32 MiB. */
   maxPendingBytes?: number;
   /** Called whenever the queue empties, so batchers can hand over what they held back. */
   onIdle?: () => void;
@@ -60,14 +61,25 @@ export class Delivery {
       this.spoolSafely([req]);
       return;
     }
-    this.queue.push(req);
-    this.pendingBytes += req.body.length;
-    if (this.pendingBytes > this.maxPendingBytes) {
-      this.goOffline(`it has not taken the last ${this.queue.length} requests yet`, this.takeAll());
+    // Output faster than the server stores it: log batches beyond the limit go to the spool
+    // (they carry their own time, so order among them does not matter), while the run's own
+    // records, which are small and must stay in order, keep going live.
+    if (this.pendingBytes + req.body.length > this.maxPendingBytes && req.path.startsWith('/api/v1/logs')) {
+      if (!this.overflowed) {
+        this.overflowed = true;
+        this.options.warn(
+          `stellwerk: ${this.options.client.url} is not keeping up with the output; further log lines are kept in ${this.options.spool.file} — send them later with \`stellwerk flush\``,
+        );
+      }
+      this.spoolSafely([req]);
       return;
     }
+    this.queue.push(req);
+    this.pendingBytes += req.body.length;
     void this.pump();
   }
+
+  private overflowed = false;
 
   /** Waits until everything is sent, or `deadlineMs` (epoch) passes; then spools what is left. */
   async drain(deadlineMs: number): Promise<void> {
