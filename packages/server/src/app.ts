@@ -215,7 +215,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   };
   await app.register(influxReceiver, metricsReceiverOptions);
   await app.register(remoteWriteReceiver, metricsReceiverOptions);
-  await app.register(otlpMetricsReceiver, metricsReceiverOptions);
+  await app.register(otlpMetricsReceiver, {
+    ...metricsReceiverOptions,
+    delta: {
+      maxSeries: config.ingest.otlpDeltaMaxSeries,
+      idleTimeoutMs: durationMs(config.ingest.otlpDeltaIdleTimeout),
+    },
+  });
   await app.register(pushgatewayReceiver, {
     ...metricsReceiverOptions,
     pushGroups: new PushGroupsRepository(deps.store),

@@ -114,6 +114,10 @@ export const configSchema = z
         queueMaxRecords: z.number().int().positive().default(200_000),
         /** The same bound in encoded bytes. */
         queueMaxBytes: byteSize.default(256 * 1024 ** 2),
+        /** OTLP DELTA series whose running totals are kept in memory; a new series beyond this is refused. */
+        otlpDeltaMaxSeries: z.number().int().positive().default(100_000),
+        /** A DELTA series not updated for this long is forgotten; its next point starts a new total (a reset). */
+        otlpDeltaIdleTimeout: duration.default('15m'),
       })
       .strict()
       .default({
@@ -124,6 +128,8 @@ export const configSchema = z
         batchMaxAge: '250ms',
         queueMaxRecords: 200_000,
         queueMaxBytes: 256 * 1024 ** 2,
+        otlpDeltaMaxSeries: 100_000,
+        otlpDeltaIdleTimeout: '15m',
       }),
     metrics: z
       .object({

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StellwerkError, toStellwerkError } from '../../errors.ts';
 import type { MetricsReceiverOptions } from '../metrics-receiver.ts';
+import { type DeltaLimits, DeltaToCumulative } from './delta-to-cumulative.ts';
 import { decodeJsonRequest } from './json.ts';
 import type { OtlpRequest } from './model.ts';
 import { decodeProtobufRequest, encodeExportResponse, encodeStatus, OtlpDecodeError } from './protobuf.ts';
@@ -15,6 +16,11 @@ const MAX_MESSAGE = 1000;
 
 type Encoding = 'protobuf' | 'json';
 
+export interface OtlpMetricsReceiverOptions extends MetricsReceiverOptions {
+  /** Bounds of the DELTA running totals (ingest.otlpDeltaMaxSeries, ingest.otlpDeltaIdleTimeout). */
+  delta: DeltaLimits;
+}
+
 /**
  * OTLP/HTTP metrics: POST /v1/metrics with an ExportMetricsServiceRequest as protobuf or JSON,
  * optionally gzip-compressed, usually chunked (the OpenTelemetry JS exporters send no
@@ -22,8 +28,13 @@ type Encoding = 'protobuf' | 'json';
  * reported in `partialSuccess` (the spec's way: a non-2xx would make the exporter drop or
  * resend the whole batch). Errors carry a google.rpc.Status in the request's encoding, and use
  * the statuses the exporters act on: 429/503 + Retry-After are retried, 400/413/415 are not.
+ *
+ * DELTA sums and histograms are added up into cumulative series in memory (one accumulator per
+ * server, bounded by `delta`); when the store refuses a request, its additions are undone so
+ * the exporter's resend is added once.
  */
-export async function otlpMetricsReceiver(app: FastifyInstance, options: MetricsReceiverOptions): Promise<void> {
+export async function otlpMetricsReceiver(app: FastifyInstance, options: OtlpMetricsReceiverOptions): Promise<void> {
+  const deltas = new DeltaToCumulative(options.delta);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_req, body, done) =>
     done(null, body),
@@ -41,7 +52,8 @@ export async function otlpMetricsReceiver(app: FastifyInstance, options: Metrics
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const body = await options.decode(raw, req.headers['content-encoding']);
     const request = decodeRequest(body, encoding);
-    const converted = toMetricSamples(request);
+    const batch = deltas.batch();
+    const converted = toMetricSamples(request, batch);
     for (const [reason, n] of Object.entries(converted.skipped)) {
       options.metrics.valuesSkipped.inc({ receiver: RECEIVER, reason }, n);
     }
@@ -52,11 +64,17 @@ export async function otlpMetricsReceiver(app: FastifyInstance, options: Metrics
       // drops the repeat instead of doubling the samples.
       const idempotencyToken =
         converted.samples.length > 0 ? `otlp:${createHash('sha256').update(body).digest('hex')}` : undefined;
-      result = await options.ingest.ingest(converted.samples, {
-        receiver: RECEIVER,
-        idempotencyToken,
-        metadata: converted.metadata,
-      });
+      try {
+        result = await options.ingest.ingest(converted.samples, {
+          receiver: RECEIVER,
+          idempotencyToken,
+          metadata: converted.metadata,
+        });
+      } catch (err) {
+        // Nothing was stored (429/503 and the like): the exporter resends these deltas.
+        batch.rollback();
+        throw err;
+      }
     }
 
     const partial = partialSuccess(converted, result.errors);

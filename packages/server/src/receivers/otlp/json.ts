@@ -211,6 +211,7 @@ function points<T>(o: Obj, what: string, read: (p: Obj, what: string) => T): T[]
 function base(p: Obj, what: string): PointBase {
   return {
     attributes: attributes(p.attributes, `${what} attribute`),
+    startMs: nanosToMs(field(p, 'startTimeUnixNano', 'start_time_unix_nano'), `${what} startTimeUnixNano`),
     timeMs: nanosToMs(field(p, 'timeUnixNano', 'time_unix_nano'), `${what} timeUnixNano`),
     flags: small(p.flags, `${what} flags`),
     exemplars: list(p.exemplars, `${what} exemplars`).length,

@@ -51,6 +51,8 @@ export type OtlpData =
 
 export interface PointBase {
   attributes: Attributes;
+  /** start_time_unix_nano in epoch milliseconds (truncated); 0 when unset. */
+  startMs: number;
   /** time_unix_nano in epoch milliseconds (truncated). */
   timeMs: number;
   flags: number;

@@ -249,7 +249,7 @@ describe('OTLP mapping rules', () => {
     expect(metadata[0]).toMatchObject({ metric: 'rpc_latency_seconds', type: 'summary', unit: 'seconds' });
   });
 
-  it('rejects DELTA sums and histograms with a reason, and skips points without a recorded value', () => {
+  it('adds up DELTA sums and histograms, refuses non-monotonic DELTA sums, skips points without a recorded value', () => {
     const body = JSON.stringify({
       resourceMetrics: [
         {
@@ -260,7 +260,7 @@ describe('OTLP mapping rules', () => {
                   name: 'd',
                   sum: {
                     aggregationTemporality: 1,
-                    isMonotonic: true,
+                    isMonotonic: false,
                     dataPoints: [
                       { timeUnixNano: '1700000000000000000', asDouble: 1 },
                       { timeUnixNano: '1700000000000000000', asDouble: 2 },
@@ -271,7 +271,10 @@ describe('OTLP mapping rules', () => {
                   name: 'h',
                   histogram: {
                     aggregationTemporality: 'AGGREGATION_TEMPORALITY_DELTA',
-                    dataPoints: [{ timeUnixNano: '1700000000000000000', count: 1 }],
+                    dataPoints: [
+                      { startTimeUnixNano: '1699999990000000000', timeUnixNano: '1700000000000000000', count: 1 },
+                      { startTimeUnixNano: '1700000000000000000', timeUnixNano: '1700000010000000000', count: 2 },
+                    ],
                   },
                 },
                 {
@@ -292,13 +295,16 @@ describe('OTLP mapping rules', () => {
       ],
     });
     const converted = toMetricSamples(decodeJsonRequest(body));
-    expect(converted.samples.map((s) => s.metric)).toEqual(['c_total']);
-    expect(converted.points).toBe(5);
-    expect(converted.rejectedPoints).toBe(3);
-    expect(converted.skipped).toEqual({ delta_temporality: 3, no_recorded_value: 1 });
+    // The histogram's two deltas become totals 1 and 3.
+    expect(find(converted.samples, 'h_count').map((s) => s.value)).toEqual([1, 3]);
+    expect(find(converted.samples, 'c_total').map((s) => s.value)).toEqual([5]);
+    expect(converted.points).toBe(6);
+    expect(converted.rejectedPoints).toBe(2);
+    expect(converted.skipped).toEqual({ delta_non_monotonic: 2, no_recorded_value: 1 });
+    expect(converted.metadata.find((m) => m.metric === 'h')?.type).toBe('histogram');
     const partial = partialSuccess(converted, []);
-    expect(partial?.rejectedDataPoints).toBe(3);
-    expect(partial?.errorMessage).toMatch(/3 of 5 data points rejected; metric "d": DELTA temporality/);
+    expect(partial?.rejectedDataPoints).toBe(2);
+    expect(partial?.errorMessage).toMatch(/2 of 6 data points rejected; metric "d": a non-monotonic DELTA sum/);
   });
 
   it('counts a point once in partialSuccess when ingest refuses several of its samples', () => {
@@ -332,6 +338,7 @@ describe('OTLP mapping rules', () => {
     // Scale 1: base √2; positive offset 0 → buckets (1,√2],(√2,2],(2,2√2],(2√2,4].
     const buckets = exponentialBuckets({
       attributes: [],
+      startMs: 0,
       timeMs: 1,
       flags: 0,
       exemplars: 0,
@@ -417,14 +424,17 @@ describe('OTLP decoding of the SDK serializers output', () => {
     expect(one(samples, 'target_info').labels).toMatchObject({ job: 'unit', host_name: 'h1' });
   });
 
-  it('rejects DELTA data from the SDK with a partialSuccess reason', async () => {
-    const rm = await sdkRequest(AggregationTemporality.DELTA);
-    const converted = toMetricSamples(
-      decodeProtobufRequest(Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm) as Uint8Array)),
-    );
-    // The selector makes all three instruments DELTA: every point is refused, none stored.
-    expect(converted.rejectedPoints).toBe(3);
-    expect(converted.samples).toEqual([]);
-    expect(partialSuccess(converted, [])?.errorMessage).toMatch(/DELTA temporality is not supported/);
+  it('maps DELTA data from the SDK like CUMULATIVE data, except the non-monotonic sum', async () => {
+    const decode = (rm: ResourceMetrics) =>
+      toMetricSamples(decodeProtobufRequest(Buffer.from(ProtobufMetricsSerializer.serializeRequest(rm) as Uint8Array)));
+    const delta = decode(await sdkRequest(AggregationTemporality.DELTA));
+    const cumulative = decode(await sdkRequest(AggregationTemporality.CUMULATIVE));
+    // The selector makes all three instruments DELTA; only the UpDownCounter is refused.
+    expect(delta.rejectedPoints).toBe(1);
+    expect(partialSuccess(delta, [])?.errorMessage).toMatch(/"inflight": a non-monotonic DELTA sum/);
+    const values = (c: ReturnType<typeof decode>) =>
+      c.samples.filter((s) => s.metric !== 'inflight').map((s) => [s.metric, s.labels, s.value]);
+    expect(values(delta)).toEqual(values(cumulative));
+    expect(delta.metadata).toEqual(cumulative.metadata.filter((m) => m.metric !== 'inflight'));
   });
 });

@@ -429,11 +429,14 @@ function readData(r: Reader, end: number, kind: OtlpData['kind']): OtlpData {
 }
 
 function readNumberPoint(r: Reader, end: number): NumberPoint {
-  const p: NumberPoint = { attributes: [], timeMs: 0, flags: 0, exemplars: 0, value: undefined };
+  const p: NumberPoint = { attributes: [], startMs: 0, timeMs: 0, flags: 0, exemplars: 0, value: undefined };
   while (r.pos < end) {
     const t = r.tag(end);
     const wire = t & 7;
     switch (t >>> 3) {
+      case 2:
+        p.startMs = r.nanosToMs(end, wire, 'start_time_unix_nano');
+        break;
       case 3:
         p.timeMs = r.nanosToMs(end, wire, 'time_unix_nano');
         break;
@@ -463,6 +466,7 @@ function readNumberPoint(r: Reader, end: number): NumberPoint {
 function readHistogramPoint(r: Reader, end: number): HistogramPoint {
   const p: HistogramPoint = {
     attributes: [],
+    startMs: 0,
     timeMs: 0,
     flags: 0,
     exemplars: 0,
@@ -476,6 +480,9 @@ function readHistogramPoint(r: Reader, end: number): HistogramPoint {
     const t = r.tag(end);
     const wire = t & 7;
     switch (t >>> 3) {
+      case 2:
+        p.startMs = r.nanosToMs(end, wire, 'start_time_unix_nano');
+        break;
       case 3:
         p.timeMs = r.nanosToMs(end, wire, 'time_unix_nano');
         break;
@@ -529,6 +536,7 @@ function readBuckets(r: Reader, end: number): ExponentialBuckets {
 function readExponentialPoint(r: Reader, end: number): ExponentialHistogramPoint {
   const p: ExponentialHistogramPoint = {
     attributes: [],
+    startMs: 0,
     timeMs: 0,
     flags: 0,
     exemplars: 0,
@@ -546,6 +554,9 @@ function readExponentialPoint(r: Reader, end: number): ExponentialHistogramPoint
     switch (t >>> 3) {
       case 1:
         p.attributes.push(readKeyValue(r, r.sub(end, wire, 'attribute')));
+        break;
+      case 2:
+        p.startMs = r.nanosToMs(end, wire, 'start_time_unix_nano');
         break;
       case 3:
         p.timeMs = r.nanosToMs(end, wire, 'time_unix_nano');
@@ -586,11 +597,23 @@ function readExponentialPoint(r: Reader, end: number): ExponentialHistogramPoint
 }
 
 function readSummaryPoint(r: Reader, end: number): SummaryPoint {
-  const p: SummaryPoint = { attributes: [], timeMs: 0, flags: 0, exemplars: 0, count: 0, sum: 0, quantiles: [] };
+  const p: SummaryPoint = {
+    attributes: [],
+    startMs: 0,
+    timeMs: 0,
+    flags: 0,
+    exemplars: 0,
+    count: 0,
+    sum: 0,
+    quantiles: [],
+  };
   while (r.pos < end) {
     const t = r.tag(end);
     const wire = t & 7;
     switch (t >>> 3) {
+      case 2:
+        p.startMs = r.nanosToMs(end, wire, 'start_time_unix_nano');
+        break;
       case 3:
         p.timeMs = r.nanosToMs(end, wire, 'time_unix_nano');
         break;

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { MetricMetadata, MetricSample, MetricType } from '@stellwerk/contracts';
+import { type DeltaBatch, type DeltaPoint, DeltaToCumulative } from './delta-to-cumulative.ts';
 import {
   type Attributes,
   type ExponentialHistogramPoint,
@@ -24,9 +26,9 @@ import {
  *   histogram → `_bucket{le}` + `_sum` + `_count`; exponential histogram → the same classic
  *   shape at power-of-two boundaries (exact, see `exponentialBuckets`); summary → `{quantile}` +
  *   `_sum` + `_count`;
- * - DELTA sums and histograms are rejected (partialSuccess): storing deltas as if they were
- *   totals would make rate()/increase() silently wrong, and converting them needs per-series
- *   state that a restart or a second Stellwerk would lose;
+ * - DELTA monotonic sums and (exponential) histograms are added up into cumulative points per
+ *   series (delta-to-cumulative.ts), then mapped like cumulative ones; DELTA non-monotonic
+ *   sums are refused, as the spec asks: their running total has no known starting level;
  * - labels: point attributes; `job` = [service.namespace/]service.name, `instance` =
  *   service.instance.id, `otel_scope_name`/`otel_scope_version`/`otel_scope_<attr>`; the other
  *   resource attributes go to one `target_info` series per resource (value 1), as the spec does.
@@ -52,7 +54,14 @@ const SERVICE_NAME = 'service.name';
 const SERVICE_NAMESPACE = 'service.namespace';
 const SERVICE_INSTANCE = 'service.instance.id';
 
-export function toMetricSamples(req: OtlpRequest): ConvertedOtlp {
+/**
+ * `delta` carries the running totals of DELTA series across requests; without one, each call
+ * starts from empty state (enough for a single request).
+ */
+export function toMetricSamples(
+  req: OtlpRequest,
+  delta: DeltaBatch = new DeltaToCumulative({ maxSeries: 100_000, idleTimeoutMs: 15 * 60_000 }).batch(),
+): ConvertedOtlp {
   const out: ConvertedOtlp = {
     samples: [],
     metadata: [],
@@ -74,7 +83,19 @@ export function toMetricSamples(req: OtlpRequest): ConvertedOtlp {
     let latestMs = -1;
     const before = out.samples.length;
 
+    const resourceKey = sortedAttributes(rm.resource);
     for (const sm of rm.scopeMetrics) {
+      const series: SeriesContext = {
+        delta,
+        // A DELTA series is its resource, scope, metric and point attributes (all of them, not
+        // only those that become labels): two producers must never add into one total.
+        keyPrefix: JSON.stringify([
+          resourceKey,
+          sm.scope.name,
+          sm.scope.version,
+          sortedAttributes(sm.scope.attributes),
+        ]),
+      };
       const scopeLabels: Record<string, string> = { ...target };
       if (sm.scope.name) scopeLabels.otel_scope_name = sm.scope.name;
       if (sm.scope.version) scopeLabels.otel_scope_version = sm.scope.version;
@@ -82,7 +103,7 @@ export function toMetricSamples(req: OtlpRequest): ConvertedOtlp {
         if (v !== '') scopeLabels[`otel_scope_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`] = v;
       }
       for (const m of sm.metrics) {
-        const latest = convertMetric(m, scopeLabels, out, metadata);
+        const latest = convertMetric(m, scopeLabels, series, out, metadata);
         if (latest > latestMs) latestMs = latest;
       }
     }
@@ -100,10 +121,20 @@ export function toMetricSamples(req: OtlpRequest): ConvertedOtlp {
   return out;
 }
 
+interface SeriesContext {
+  delta: DeltaBatch;
+  keyPrefix: string;
+}
+
+function sortedAttributes(attrs: Attributes): Attributes {
+  return [...attrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** Converts one metric; returns the latest timestamp among its stored points (or -1). */
 function convertMetric(
   m: OtlpMetric,
   scopeLabels: Record<string, string>,
+  series: SeriesContext,
   out: ConvertedOtlp,
   metadata: Map<string, MetricMetadata>,
 ): number {
@@ -126,24 +157,19 @@ function convertMetric(
       type = 'gauge';
       break;
     case 'sum':
-      if (data.temporality === TEMPORALITY_DELTA)
+      if (data.temporality === TEMPORALITY_DELTA && !data.monotonic)
         return reject(
-          'DELTA temporality is not supported; configure the exporter for CUMULATIVE temporality ' +
-            '(e.g. temporalityPreference: cumulative, OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=cumulative)',
-          'delta_temporality',
+          'a non-monotonic DELTA sum (UpDownCounter) has no known starting level and cannot be stored; ' +
+            'export UpDownCounters with CUMULATIVE temporality (the SDKs do so with temporalityPreference: delta too)',
+          'delta_non_monotonic',
         );
-      counter = data.monotonic && data.temporality === TEMPORALITY_CUMULATIVE;
+      counter =
+        data.monotonic && (data.temporality === TEMPORALITY_CUMULATIVE || data.temporality === TEMPORALITY_DELTA);
       // A non-monotonic sum may go down: a gauge, so rate() is never applied to it by type.
       type = counter ? 'counter' : 'gauge';
       break;
     case 'histogram':
     case 'exponentialHistogram':
-      if (data.temporality === TEMPORALITY_DELTA)
-        return reject(
-          'DELTA temporality is not supported; configure the exporter for CUMULATIVE temporality ' +
-            '(temporalityPreference: cumulative)',
-          'delta_temporality',
-        );
       type = 'histogram';
       break;
     case 'summary':
@@ -156,15 +182,44 @@ function convertMetric(
   const unit = unitWords(m.unit);
   metadata.set(name, { metric: name, type, unit, help: m.description });
 
+  const isDelta = data.kind !== 'gauge' && data.kind !== 'summary' && data.temporality === TEMPORALITY_DELTA;
+  const metricKey = isDelta ? JSON.stringify([m.name, m.unit, data.kind]) : '';
   let latest = -1;
-  for (const p of pointsOf) {
+  for (const delta of pointsOf) {
     const index = out.points++;
     // "No recorded value" is OTLP's staleness signal; MetricSample has no stale flag, so skip it.
-    if ((p.flags & FLAG_NO_RECORDED_VALUE) !== 0) {
+    if ((delta.flags & FLAG_NO_RECORDED_VALUE) !== 0) {
       out.skipped.no_recorded_value = (out.skipped.no_recorded_value ?? 0) + 1;
       continue;
     }
-    if (p.exemplars > 0) out.skipped.exemplar = (out.skipped.exemplar ?? 0) + p.exemplars;
+    if (delta.exemplars > 0) out.skipped.exemplar = (out.skipped.exemplar ?? 0) + delta.exemplars;
+    const refuse = (problem: string, reason: string): void => {
+      out.rejectedPoints++;
+      out.skipped[reason] = (out.skipped[reason] ?? 0) + 1;
+      if (out.problems.length < MAX_PROBLEMS) out.problems.push(`metric "${m.name}": ${problem}`);
+    };
+    let p = delta;
+    if (isDelta) {
+      // Checked before adding: an invalid point must not change the running total.
+      const problem = deltaProblem(data.kind, name, delta);
+      if (problem) {
+        refuse(problem, 'invalid');
+        continue;
+      }
+      const key = createHash('sha1')
+        .update(series.keyPrefix)
+        .update(metricKey)
+        .update(JSON.stringify(sortedAttributes(delta.attributes)))
+        .digest('base64');
+      const added = series.delta.add(key, { kind: data.kind, point: delta } as DeltaPoint);
+      if (!added.ok) {
+        // A resend of a point already added is not an error: the exporter did its job.
+        if (added.reason === 'delta_duplicate') out.skipped[added.reason] = (out.skipped[added.reason] ?? 0) + 1;
+        else refuse(added.message, added.reason);
+        continue;
+      }
+      p = added.point;
+    }
     const labels = { ...attributeLabels(p.attributes), ...scopeLabels };
     const emit = (metric: string, value: number, extra?: [string, string]): void => {
       out.samples.push({ metric, labels: extra ? { ...labels, [extra[0]]: extra[1] } : labels, tsMs: p.timeMs, value });
@@ -172,9 +227,7 @@ function convertMetric(
     };
     const problem = emitPoint(data.kind, name, p, emit);
     if (problem) {
-      out.rejectedPoints++;
-      out.skipped.invalid = (out.skipped.invalid ?? 0) + 1;
-      if (out.problems.length < MAX_PROBLEMS) out.problems.push(`metric "${m.name}": ${problem}`);
+      refuse(problem, 'invalid');
       continue;
     }
     if (p.timeMs > latest) latest = p.timeMs;
@@ -183,6 +236,12 @@ function convertMetric(
 }
 
 type Emit = (metric: string, value: number, extra?: [string, string]) => void;
+
+/** Why a DELTA point cannot be added up, checked the way `emitPoint` checks what it emits. */
+function deltaProblem(kind: string, name: string, point: PointBase): string | null {
+  if (point.startMs > point.timeMs) return 'a DELTA point has startTimeUnixNano after timeUnixNano';
+  return emitPoint(kind, name, point, () => {});
+}
 
 /** Emits one point's samples; returns why it cannot be stored instead, before emitting anything. */
 function emitPoint(kind: string, name: string, point: PointBase, emit: Emit): string | null {
