@@ -9,6 +9,15 @@ import { formatAxis, formatValue } from './format.ts';
 /** What the x values are: epoch milliseconds, or plain numbers such as training steps. */
 export type XKind = 'time' | 'number';
 
+/** An x span shaded behind the lines, such as a memory spike; hovering it shows the label. */
+export interface ChartBand {
+  from: number;
+  to: number;
+  /** A translucent fill, so the lines and grid stay readable through it. */
+  color: string;
+  label?: string;
+}
+
 interface Props {
   /** The first field holds the x values; `series` are number fields of the same frame. */
   frame: DataFrame;
@@ -30,6 +39,8 @@ interface Props {
   xIntegers?: boolean;
   /** Join points across missing values (runs logged at different steps). */
   spanGaps?: boolean;
+  /** Shaded x spans drawn under the lines; changing them redraws without rebuilding the plot. */
+  bands?: ChartBand[];
   /** Called with the dragged-over x span (drag-zoom). */
   onSelect?: (from: number, to: number) => void;
   testId?: string;
@@ -39,6 +50,9 @@ const TOOLTIP_ROWS = 12;
 /** Tick spacings for whole-number axes: 1, 2, 5, 10, 20, 50, … */
 const INTEGER_INCRS = Array.from({ length: 30 }, (_, i) => ([1, 2, 5][i % 3] as number) * 10 ** Math.floor(i / 3));
 const NO_HIDDEN: Set<string> = new Set();
+const NO_BANDS: ChartBand[] = [];
+/** A band of one sample has no width: it is drawn this wide (CSS pixels) to stay visible. */
+const MIN_BAND_PX = 4;
 
 /**
  * One line per series; hover shows a tooltip with the values at that x. Shared by the metrics
@@ -58,6 +72,7 @@ export function LineChart({
   points = false,
   spanGaps = false,
   xIntegers = false,
+  bands = NO_BANDS,
   onSelect,
   testId = 'line-chart',
 }: Props) {
@@ -72,6 +87,8 @@ export function LineChart({
   fields.current = series;
   const hiddenRef = useRef(hidden);
   hiddenRef.current = hidden;
+  const bandsRef = useRef(bands);
+  bandsRef.current = bands;
   const fmt = useRef({ x: formatX ?? (xKind === 'time' ? formatShort : (v: number) => String(v)), y: formatY });
   fmt.current = { x: formatX ?? (xKind === 'time' ? formatShort : (v: number) => String(v)), y: formatY };
 
@@ -135,7 +152,9 @@ export function LineChart({
         })),
       ],
       hooks: {
-        setCursor: [(u) => renderTooltip(u, tip.current, fields.current, fmt.current)],
+        // drawClear runs before the grid and the series, so bands sit underneath both.
+        drawClear: [(u) => drawBands(u, bandsRef.current)],
+        setCursor: [(u) => renderTooltip(u, tip.current, fields.current, fmt.current, bandsRef.current)],
         setSelect: [
           (u) => {
             if (u.select.width < 4 || !select.current) return;
@@ -177,6 +196,11 @@ export function LineChart({
     if (xMin !== undefined && xMax !== undefined) plot.current?.setScale('x', { min: xMin, max: xMax });
   }, [xMin, xMax]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the hook reads bands through a ref; a change only redraws
+  useEffect(() => {
+    plot.current?.redraw(false);
+  }, [bands]);
+
   return (
     <div className="chart-wrap">
       <div className="line-chart" ref={host} data-testid={testId} style={{ minHeight: height }} />
@@ -190,6 +214,31 @@ function toAligned(frame: DataFrame, series: Field[]): uPlot.AlignedData {
   return [x, ...series.map((f) => f.values as Array<number | null>)] as uPlot.AlignedData;
 }
 
+/** Where a band sits in CSS pixels of the plot area, widened to MIN_BAND_PX when narrower. */
+function bandPx(u: uPlot, b: ChartBand): [number, number] {
+  const a = u.valToPos(b.from, 'x');
+  const z = u.valToPos(b.to, 'x');
+  if (z - a >= MIN_BAND_PX) return [a, z];
+  const mid = (a + z) / 2;
+  return [mid - MIN_BAND_PX / 2, mid + MIN_BAND_PX / 2];
+}
+
+function drawBands(u: uPlot, bands: ChartBand[]): void {
+  if (bands.length === 0) return;
+  const { ctx, bbox } = u;
+  const ratio = uPlot.pxRatio;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
+  ctx.clip();
+  for (const b of bands) {
+    const [a, z] = bandPx(u, b);
+    ctx.fillStyle = b.color;
+    ctx.fillRect(bbox.left + a * ratio, bbox.top, (z - a) * ratio, bbox.height);
+  }
+  ctx.restore();
+}
+
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Written imperatively: cursor moves are too frequent for React renders with many series. */
@@ -198,6 +247,7 @@ function renderTooltip(
   el: HTMLDivElement | null,
   fields: Field[],
   fmt: { x: (v: number) => string; y: (v: number) => string },
+  bands: ChartBand[],
 ): void {
   if (!el) return;
   const idx = u.cursor.idx;
@@ -229,7 +279,19 @@ function renderTooltip(
           `<div class="tt-row"><span class="swatch" style="background:${r.color}"></span><span class="tt-name">${esc(r.name)}</span><span class="tt-val">${esc(value(r.v))}</span></div>`,
       )
       .join('') +
-    (more > 0 ? `<div class="tt-more">+${more} more</div>` : '');
+    (more > 0 ? `<div class="tt-more">+${more} more</div>` : '') +
+    bands
+      .filter((b) => {
+        if (!b.label) return false;
+        const [a, z] = bandPx(u, b);
+        return left >= a - 2 && left <= z + 2;
+      })
+      .map(
+        (b) =>
+          // Over white, as the band looks on the plot (a translucent fill would darken on the tooltip).
+          `<div class="tt-band"><span class="swatch" style="background:linear-gradient(${esc(b.color)},${esc(b.color)}),#fff"></span>${esc(b.label ?? '')}</div>`,
+      )
+      .join('');
   el.hidden = false;
   // Flip to the left half when the cursor is on the right so the tooltip stays in view.
   const over = u.over.getBoundingClientRect();

@@ -7,6 +7,7 @@ import { formatShort } from '../../../shared/time/range.ts';
 import { fetchChildRuns, fetchRun, MAX_STEPS } from '../api/runsApi.ts';
 import { formatBytes, formatRunDuration, runDurationMs, runLabel } from '../format.ts';
 import { RUNS_PATH, runPath } from '../paths.ts';
+import { PipelineRightsizing } from './PipelineRightsizing.tsx';
 import { STATUS_COLORS, StatusBadge } from './StatusBadge.tsx';
 
 /** The peak memory a step reports: its own metric, or the one `stellwerk run` logs. */
@@ -115,6 +116,7 @@ export function PipelinePage({ runId }: { runId: string }) {
           })}
         </section>
       )}
+      {steps.length > 0 && <PipelineRightsizing pipeline={pipeline} />}
     </div>
   );
 }

@@ -1,16 +1,18 @@
 import { RESOURCE_LIMITS, RESOURCE_METRICS, type Run } from '@stellwerk/contracts';
-import { useMemo, useState } from 'react';
+import { type ReactNode, useMemo, useState } from 'react';
 import { useApi } from '../../../shared/api/useApi.ts';
 import { PALETTE } from '../../../shared/chart/colors.ts';
 import { formatValue } from '../../../shared/chart/format.ts';
-import { LineChart } from '../../../shared/chart/LineChart.tsx';
+import { type ChartBand, LineChart } from '../../../shared/chart/LineChart.tsx';
 import { SeriesLegend } from '../../../shared/chart/SeriesLegend.tsx';
 import { EmptyState, ErrorState } from '../../../shared/components/States.tsx';
 import type { DataFrame, Field } from '../../../shared/frame/frame.ts';
 import { queryRange } from '../../metrics/index.ts';
 import { linesToFrame } from '../api/frames.ts';
+import { fetchMemorySpikes } from '../api/rightsizingApi.ts';
 import { fetchMetricHistory } from '../api/runsApi.ts';
 import { formatBytes } from '../format.ts';
+import { MemorySpikeList, spikeBands } from './MemorySpikes.tsx';
 
 const LIMIT_COLOR = '#b42323';
 const LIMIT_DASH = [6, 4];
@@ -34,6 +36,9 @@ export function RunResources({ run }: { run: Run }) {
     (signal) => loadResources(run, run.startTimeMs, toMs, signal),
     [run.runId, run.startTimeMs, run.endTimeMs, run.status],
   );
+  // Spikes are extra: when they cannot be read the charts are still shown, without marks.
+  const spikes = useApi((signal) => fetchMemorySpikes(run.runId, signal), [run.runId, run.endTimeMs, run.status]);
+  const memoryBands = useMemo(() => spikeBands(spikes.data?.spikes ?? []), [spikes.data]);
 
   if (charts.error && !charts.data)
     return <ErrorState error={charts.error} retrying={charts.retrying} onRetry={charts.reload} />;
@@ -64,6 +69,8 @@ export function RunResources({ run }: { run: Run }) {
           frame={memory}
           format={formatBytes}
           testId="memory-chart"
+          bands={memoryBands}
+          footer={spikes.data && <MemorySpikeList spikes={spikes.data.spikes} limitBytes={spikes.data.limitBytes} />}
         />
       )}
     </div>
@@ -76,12 +83,16 @@ function ResourceChart({
   frame,
   format,
   testId,
+  bands,
+  footer,
 }: {
   title: string;
   hint: string;
   frame: DataFrame;
   format: (v: number) => string;
   testId: string;
+  bands?: ChartBand[];
+  footer?: ReactNode;
 }) {
   const series = useMemo(() => frame.fields.slice(1), [frame]);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
@@ -115,9 +126,11 @@ function ResourceChart({
         formatY={format}
         height={220}
         spanGaps
+        bands={bands}
         testId={`${testId}-plot`}
       />
       <SeriesLegend series={series} hidden={hidden} onToggle={toggle} format={(v) => (v === null ? '–' : format(v))} />
+      {footer}
     </section>
   );
 }

@@ -8,6 +8,7 @@ import { type ColumnId, defaultColumns, orderByFor, parseColumns, parseSort, typ
 import { filterError } from '../filterError.ts';
 import { comparePath, MAX_COMPARE, MIN_COMPARE } from '../paths.ts';
 import { ColumnPicker } from './ColumnPicker.tsx';
+import { ExperimentRightsizing } from './ExperimentRightsizing.tsx';
 import { RunFilterBar } from './RunFilterBar.tsx';
 import { RunsTable } from './RunsTable.tsx';
 
@@ -22,6 +23,7 @@ export function RunsListPage() {
   const sort = parseSort(sp.get('sort'));
   const size = PAGE_SIZES.includes(Number(sp.get('size'))) ? Number(sp.get('size')) : DEFAULT_SIZE;
   const colsParam = sp.get('cols');
+  const rightsizing = sp.get('view') === 'rightsizing';
 
   const experiments = useApi((signal) => fetchExperiments(signal), []);
 
@@ -39,6 +41,7 @@ export function RunsListPage() {
   const runs = useApi(
     (signal) => searchRuns({ experimentId, filter, orderBy: orderByFor(sort), maxResults: size, pageToken }, signal),
     [queryKey, pageToken],
+    !rightsizing,
   );
   const badFilter = filterError(runs.error);
   const pageRuns = runs.data?.runs ?? [];
@@ -80,137 +83,166 @@ export function RunsListPage() {
         onRetry={experiments.reload}
       />
       <div className="runs-main">
-        <section className="panel runs-query">
-          <RunFilterBar
-            filter={filter}
-            error={badFilter}
-            busy={runs.loading}
-            onSubmit={(f) => setSearchParams({ filter: f.trim() || null })}
+        <div className="tabs" role="tablist" aria-label="View">
+          {(
+            [
+              [false, 'Runs', 'view-runs'],
+              [true, 'Right-sizing', 'view-rightsizing'],
+            ] as const
+          ).map(([on, label, testId]) => (
+            <button
+              key={testId}
+              type="button"
+              role="tab"
+              aria-selected={rightsizing === on}
+              className={`tab${rightsizing === on ? ' on' : ''}`}
+              onClick={() => setSearchParams({ view: on ? 'rightsizing' : null })}
+              data-testid={testId}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+        {rightsizing ? (
+          <ExperimentRightsizing
+            experimentId={experimentId}
+            name={current ? current.name : experimentId ? `Experiment ${experimentId}` : 'All experiments'}
           />
-        </section>
+        ) : (
+          <>
+            <section className="panel runs-query">
+              <RunFilterBar
+                filter={filter}
+                error={badFilter}
+                busy={runs.loading}
+                onSubmit={(f) => setSearchParams({ filter: f.trim() || null })}
+              />
+            </section>
 
-        <section className="panel">
-          <header className="panel-head">
-            <span data-testid="runs-heading">
-              {current ? current.name : experimentId ? `Experiment ${experimentId}` : 'All experiments'}
-            </span>
-            {runs.data && !badFilter && (
-              <span className="muted" data-testid="runs-count">
-                {pageRuns.length === 0
-                  ? 'no runs'
-                  : `runs ${(pageIndex * size + 1).toLocaleString()}–${(pageIndex * size + pageRuns.length).toLocaleString()}${next ? '' : ' (last page)'}`}
-              </span>
-            )}
-            <div className="right runs-tools">
-              {selected.size > 0 && (
-                <span className="muted" data-testid="selected-count">
-                  {selected.size} selected
-                  <button type="button" className="link-btn" onClick={() => setSelected(new Map())}>
-                    clear
+            <section className="panel">
+              <header className="panel-head">
+                <span data-testid="runs-heading">
+                  {current ? current.name : experimentId ? `Experiment ${experimentId}` : 'All experiments'}
+                </span>
+                {runs.data && !badFilter && (
+                  <span className="muted" data-testid="runs-count">
+                    {pageRuns.length === 0
+                      ? 'no runs'
+                      : `runs ${(pageIndex * size + 1).toLocaleString()}–${(pageIndex * size + pageRuns.length).toLocaleString()}${next ? '' : ' (last page)'}`}
+                  </span>
+                )}
+                <div className="right runs-tools">
+                  {selected.size > 0 && (
+                    <span className="muted" data-testid="selected-count">
+                      {selected.size} selected
+                      <button type="button" className="link-btn" onClick={() => setSelected(new Map())}>
+                        clear
+                      </button>
+                    </span>
+                  )}
+                  <button
+                    type="button"
+                    className="btn btn-primary btn-small"
+                    disabled={selected.size < MIN_COMPARE}
+                    title={
+                      selected.size < MIN_COMPARE
+                        ? `Tick ${MIN_COMPARE} to ${MAX_COMPARE} runs to compare them`
+                        : 'Open the selected runs side by side'
+                    }
+                    onClick={() => navigate(comparePath([...selected.keys()]))}
+                    data-testid="compare-selected"
+                  >
+                    Compare{selected.size ? ` (${selected.size})` : ''}
+                  </button>
+                  <ColumnPicker runs={pageRuns} columns={columns} onChange={setColumns} />
+                </div>
+              </header>
+
+              {badFilter ? (
+                <EmptyState title="Fix the filter to see runs" testId="empty-bad-filter">
+                  The server could not use it; its message is shown under the filter box.
+                </EmptyState>
+              ) : runs.error && !runs.data ? (
+                <ErrorState error={runs.error} retrying={runs.retrying} onRetry={runs.reload} />
+              ) : !runs.data ? (
+                <div className="loading-rows">Loading runs…</div>
+              ) : pageRuns.length === 0 ? (
+                filter ? (
+                  <EmptyState title="No runs match" testId="empty-no-match">
+                    Nothing matches <span className="mono">{filter}</span>
+                    {current ? ` in ${current.name}` : ''}. Loosen the filter or pick another experiment.
+                  </EmptyState>
+                ) : pageIndex > 0 ? (
+                  <EmptyState title="No more runs" testId="empty-past-end">
+                    <button type="button" className="btn" onClick={() => setPageIndex(0)}>
+                      Back to the first page
+                    </button>
+                  </EmptyState>
+                ) : (
+                  <NoRunsYet />
+                )
+              ) : (
+                <>
+                  {runs.error && runs.retrying && <ErrorState error={runs.error} retrying />}
+                  <RunsTable
+                    runs={pageRuns}
+                    columns={columns}
+                    sort={sort}
+                    onSort={setSort}
+                    selected={selected}
+                    onToggle={toggleSelect}
+                    selectionFull={selected.size >= MAX_COMPARE}
+                  />
+                </>
+              )}
+
+              <div className="table-foot">
+                <label className="muted small page-size">
+                  Rows per page{' '}
+                  <select
+                    value={size}
+                    onChange={(e) =>
+                      setSearchParams({ size: e.target.value === String(DEFAULT_SIZE) ? null : e.target.value })
+                    }
+                    data-testid="page-size"
+                  >
+                    {PAGE_SIZES.map((s) => (
+                      <option key={s} value={s}>
+                        {s}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <span className="pager">
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    disabled={pageIndex === 0}
+                    onClick={() => setPageIndex((i) => Math.max(0, i - 1))}
+                    data-testid="page-prev"
+                  >
+                    ‹ Previous
+                  </button>
+                  <span className="muted small" data-testid="page-number">
+                    page {pageIndex + 1}
+                  </span>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    disabled={!next || runs.loading}
+                    onClick={() => {
+                      setTokens((t) => [...t.slice(0, pageIndex + 1), next]);
+                      setPageIndex((i) => i + 1);
+                    }}
+                    data-testid="page-next"
+                  >
+                    Next ›
                   </button>
                 </span>
-              )}
-              <button
-                type="button"
-                className="btn btn-primary btn-small"
-                disabled={selected.size < MIN_COMPARE}
-                title={
-                  selected.size < MIN_COMPARE
-                    ? `Tick ${MIN_COMPARE} to ${MAX_COMPARE} runs to compare them`
-                    : 'Open the selected runs side by side'
-                }
-                onClick={() => navigate(comparePath([...selected.keys()]))}
-                data-testid="compare-selected"
-              >
-                Compare{selected.size ? ` (${selected.size})` : ''}
-              </button>
-              <ColumnPicker runs={pageRuns} columns={columns} onChange={setColumns} />
-            </div>
-          </header>
-
-          {badFilter ? (
-            <EmptyState title="Fix the filter to see runs" testId="empty-bad-filter">
-              The server could not use it; its message is shown under the filter box.
-            </EmptyState>
-          ) : runs.error && !runs.data ? (
-            <ErrorState error={runs.error} retrying={runs.retrying} onRetry={runs.reload} />
-          ) : !runs.data ? (
-            <div className="loading-rows">Loading runs…</div>
-          ) : pageRuns.length === 0 ? (
-            filter ? (
-              <EmptyState title="No runs match" testId="empty-no-match">
-                Nothing matches <span className="mono">{filter}</span>
-                {current ? ` in ${current.name}` : ''}. Loosen the filter or pick another experiment.
-              </EmptyState>
-            ) : pageIndex > 0 ? (
-              <EmptyState title="No more runs" testId="empty-past-end">
-                <button type="button" className="btn" onClick={() => setPageIndex(0)}>
-                  Back to the first page
-                </button>
-              </EmptyState>
-            ) : (
-              <NoRunsYet />
-            )
-          ) : (
-            <>
-              {runs.error && runs.retrying && <ErrorState error={runs.error} retrying />}
-              <RunsTable
-                runs={pageRuns}
-                columns={columns}
-                sort={sort}
-                onSort={setSort}
-                selected={selected}
-                onToggle={toggleSelect}
-                selectionFull={selected.size >= MAX_COMPARE}
-              />
-            </>
-          )}
-
-          <div className="table-foot">
-            <label className="muted small page-size">
-              Rows per page{' '}
-              <select
-                value={size}
-                onChange={(e) =>
-                  setSearchParams({ size: e.target.value === String(DEFAULT_SIZE) ? null : e.target.value })
-                }
-                data-testid="page-size"
-              >
-                {PAGE_SIZES.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <span className="pager">
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={pageIndex === 0}
-                onClick={() => setPageIndex((i) => Math.max(0, i - 1))}
-                data-testid="page-prev"
-              >
-                ‹ Previous
-              </button>
-              <span className="muted small" data-testid="page-number">
-                page {pageIndex + 1}
-              </span>
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={!next || runs.loading}
-                onClick={() => {
-                  setTokens((t) => [...t.slice(0, pageIndex + 1), next]);
-                  setPageIndex((i) => i + 1);
-                }}
-                data-testid="page-next"
-              >
-                Next ›
-              </button>
-            </span>
-          </div>
-        </section>
+              </div>
+            </section>
+          </>
+        )}
       </div>
     </div>
   );
