@@ -187,7 +187,7 @@ describe('OTLP/HTTP metrics from the real OpenTelemetry JS SDK', () => {
     expect(text.status).toBe(415);
   });
 
-  it('answers 200 with partialSuccess for points it cannot store (DELTA sums)', async () => {
+  it('answers 200 with partialSuccess for points it cannot store (non-monotonic DELTA sums)', async () => {
     const now = `${Date.now()}000000`;
     const body = JSON.stringify({
       resourceMetrics: [
@@ -199,7 +199,7 @@ describe('OTLP/HTTP metrics from the real OpenTelemetry JS SDK', () => {
                 { name: 'itpartial.ok', gauge: { dataPoints: [{ timeUnixNano: now, asInt: 7 }] } },
                 {
                   name: 'itpartial.delta',
-                  sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ timeUnixNano: now, asInt: 1 }] },
+                  sum: { aggregationTemporality: 1, isMonotonic: false, dataPoints: [{ timeUnixNano: now, asInt: 1 }] },
                 },
               ],
             },
@@ -210,7 +210,7 @@ describe('OTLP/HTTP metrics from the real OpenTelemetry JS SDK', () => {
     const res = await post(`${server.url}/v1/metrics`, body, { 'content-type': 'application/json' });
     expect(res.status).toBe(200);
     expect(res.json.partialSuccess.rejectedDataPoints).toBe('1');
-    expect(res.json.partialSuccess.errorMessage).toMatch(/itpartial\.delta.*DELTA/);
+    expect(res.json.partialSuccess.errorMessage).toMatch(/itpartial\.delta.*non-monotonic DELTA sum/);
     const [ok] = await queryUntil(server.url, 'itpartial_ok', 1);
     expect(ok?.value).toBe(7);
   });
