@@ -32,7 +32,7 @@ export interface RunOptions {
 /** How long the run's creation may take before the command starts anyway (and the run is spooled). */
 const START_TIMEOUT_MS = 2000;
 /** How long the wrapper waits after the command for its last records to be stored. */
-const END_DRAIN_MS = 10_000;
+const END_DRAIN_MS = 5000;
 /** Output a command's leftover background processes may still write after it exited. */
 const OUTPUT_GRACE_MS = 1000;
 const RUN_ID = /^[0-9a-f]{32}$/;

@@ -1,9 +1,11 @@
 /**
- * Ordered delivery of one run's requests: sent one at a time in the order they were made,
- * and, from the first sign that the server is unavailable (unreachable, overloaded,
- * failing), everything from that request on goes to the spool instead, still in order.
- * Output faster than the server can store overflows into the spool too. The wrapped command
- * never waits for any of it; each condition is told once, in one line on stderr.
+ * Delivery of one run's requests, one at a time. The run's own records (creation, samples,
+ * end) go in the order they were made and before any waiting log batch: they are small, and
+ * the run's end must be recorded promptly even behind a flood of output. Log batches carry
+ * their own time, so they may follow. From the first sign that the server is unavailable
+ * (unreachable, overloaded, failing), everything goes to the spool instead, in the same
+ * order; output faster than the server stores overflows into the spool too. The wrapped
+ * command never waits for any of it; each condition is told once, in one line on stderr.
  */
 import type { ApiClient, ApiRequest } from './client.ts';
 import type { SpoolWriter } from './spool.ts';
@@ -18,11 +20,16 @@ export interface DeliveryOptions {
   onIdle?: () => void;
 }
 
+const isLogs = (req: ApiRequest) => req.path.startsWith('/api/v1/logs');
+
 export class Delivery {
-  private readonly queue: ApiRequest[] = [];
-  private pendingBytes = 0;
-  private sending = false;
+  private readonly records: ApiRequest[] = [];
+  private readonly logs: ApiRequest[] = [];
+  private inFlight: ApiRequest | undefined;
+  private logBytes = 0;
   private offline = false;
+  private overflowed = false;
+  private spoolFailed = false;
   private refusals = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly maxPendingBytes: number;
@@ -37,7 +44,7 @@ export class Delivery {
 
   /** Requests waiting or in flight. */
   get pending(): number {
-    return this.queue.length;
+    return this.records.length + this.logs.length + (this.inFlight ? 1 : 0);
   }
 
   /**
@@ -61,10 +68,10 @@ export class Delivery {
       this.spoolSafely([req]);
       return;
     }
-    // Output faster than the server stores it: log batches beyond the limit go to the spool
-    // (they carry their own time, so order among them does not matter), while the run's own
-    // records, which are small and must stay in order, keep going live.
-    if (this.pendingBytes + req.body.length > this.maxPendingBytes && req.path.startsWith('/api/v1/logs')) {
+    if (!isLogs(req)) {
+      this.records.push(req);
+    } else if (this.logBytes + req.body.length > this.maxPendingBytes) {
+      // Output faster than the server stores it: the wrapper's memory stays bounded.
       if (!this.overflowed) {
         this.overflowed = true;
         this.options.warn(
@@ -73,17 +80,16 @@ export class Delivery {
       }
       this.spoolSafely([req]);
       return;
+    } else {
+      this.logs.push(req);
+      this.logBytes += req.body.length;
     }
-    this.queue.push(req);
-    this.pendingBytes += req.body.length;
     void this.pump();
   }
 
-  private overflowed = false;
-
   /** Waits until everything is sent, or `deadlineMs` (epoch) passes; then spools what is left. */
   async drain(deadlineMs: number): Promise<void> {
-    if (!this.offline && this.queue.length > 0) {
+    if (!this.offline && this.pending > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, deadlineMs - Date.now()));
         this.idleWaiters.push(() => {
@@ -92,47 +98,47 @@ export class Delivery {
         });
       });
     }
-    if (this.queue.length > 0) this.goOffline('it did not take everything before the run ended', this.takeAll());
+    if (this.pending > 0) this.goOffline('it did not take everything before the run ended', this.takeAll());
   }
 
+  /** Everything not yet stored, in flight first (a resend of it is harmless: it has its key). */
   private takeAll(): ApiRequest[] {
-    const all = this.queue.splice(0);
-    this.pendingBytes = 0;
+    const all = [...(this.inFlight ? [this.inFlight] : []), ...this.records.splice(0), ...this.logs.splice(0)];
+    this.inFlight = undefined;
+    this.logBytes = 0;
     return all;
   }
 
   private async pump(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
-    try {
-      while (!this.offline && this.queue.length > 0) {
-        const req = this.queue[0] as ApiRequest;
-        const result = await this.options.client.send(req);
-        if (this.queue[0] !== req) continue; // drained away while in flight
-        if (
-          result.kind === 'unavailable' ||
-          (result.kind === 'refused' && (result.status === 401 || result.status === 403))
-        ) {
-          this.goOffline(result.reason, this.takeAll());
-          break;
-        }
-        this.queue.shift();
-        this.pendingBytes -= req.body.length;
-        if (result.kind === 'refused') this.refused(req, result.reason);
+    if (this.inFlight) return;
+    while (!this.offline) {
+      // onIdle may have handed over a batch that started a send of its own.
+      if (this.inFlight) return;
+      const req = this.records.shift() ?? this.logs.shift();
+      if (!req) break;
+      if (isLogs(req)) this.logBytes -= req.body.length;
+      this.inFlight = req;
+      const result = await this.options.client.send(req);
+      if (this.inFlight !== req) return; // taken into the spool while in flight
+      this.inFlight = undefined;
+      if (
+        result.kind === 'unavailable' ||
+        (result.kind === 'refused' && (result.status === 401 || result.status === 403))
+      ) {
+        this.goOffline(result.reason, [req, ...this.takeAll()]);
+        return;
       }
-    } finally {
-      this.sending = false;
+      if (result.kind === 'refused') this.refused(req, result.reason);
+      if (this.pending === 0) this.options.onIdle?.();
     }
-    if (this.queue.length === 0) {
-      this.options.onIdle?.();
-      if (this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
-    }
+    if (this.pending === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private goOffline(reason: string, requests: ApiRequest[]): void {
     const first = !this.offline;
     this.offline = true;
     this.spoolSafely(requests);
+    for (const w of this.idleWaiters.splice(0)) w();
     if (first) {
       const { client, spool } = this.options;
       this.options.warn(
@@ -142,6 +148,7 @@ export class Delivery {
   }
 
   private spoolSafely(requests: ApiRequest[]): void {
+    if (requests.length === 0) return;
     try {
       this.options.spool.append(requests);
     } catch (err) {
@@ -150,8 +157,6 @@ export class Delivery {
       this.options.warn(`stellwerk: cannot write the spool (${(err as Error).message}); this run's records are lost`);
     }
   }
-
-  private spoolFailed = false;
 
   private refused(req: ApiRequest, reason: string): void {
     // One line per run is enough to say that something is wrong; more would drown the output.

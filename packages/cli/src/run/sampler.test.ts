@@ -14,7 +14,7 @@ afterEach(() => {
  * burning half a second of CPU (measured by itself, so a busy machine only slows it).
  */
 function startTree() {
-  const worker = `const b = Buffer.alloc(${100 * MiB}, 1); while (process.cpuUsage().user + process.cpuUsage().system < 5e5) b[Math.floor(Math.random() * b.length)]++; setTimeout(() => {}, 30000);`;
+  const worker = `const b = Buffer.alloc(${100 * MiB}, 1); while (process.cpuUsage().user + process.cpuUsage().system < 5e5) b[Math.floor(Math.random() * b.length)]++; setTimeout(() => {}, 120000);`;
   const shell = spawn('sh', ['-c', `node -e "$W" & node -e "$W" & wait`], {
     env: { ...process.env, W: worker },
     stdio: 'ignore',
@@ -24,11 +24,13 @@ function startTree() {
   return shell.pid as number;
 }
 
+// Samples half a second apart: CPU times come in 10 ms ticks, so much shorter intervals
+// would make the percentage jumpy (as a 1 s sampling interval in real use does not).
 async function poll<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
     const v = probe();
     if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`nothing within ${timeoutMs} ms`);
 }
@@ -58,7 +60,8 @@ describe('process tree sampler', () => {
     }, 60_000);
     expect(done.cpuSeconds).toBeLessThan(1.5);
     expect(busiest).toBeGreaterThan(0);
-    expect(busiest).toBeLessThanOrEqual(100 * 2 + 20);
+    // Two cores here: at most 200 %, plus the tick rounding of three processes over 0.5 s.
+    expect(busiest).toBeLessThanOrEqual(100 * 2 + 15);
   }, 90_000);
 
   it('counts storage writes from /proc/<pid>/io', async () => {
