@@ -149,6 +149,8 @@ export const configSchema = z
         /** Default pull interval and timeout for every target. */
         interval: duration.default('15s'),
         timeout: duration.default('10s'),
+        /** A zero sample at an OpenMetrics `_created` time, so increase() counts a new counter's first value. */
+        createdTimestampZeroIngestion: z.boolean().default(true),
         /** Static targets: each a job with URLs of Prometheus-format endpoints. */
         jobs: z
           .array(
@@ -175,7 +177,7 @@ export const configSchema = z
           .default([]),
       })
       .strict()
-      .default({ self: true, interval: '15s', timeout: '10s', jobs: [] }),
+      .default({ self: true, interval: '15s', timeout: '10s', createdTimestampZeroIngestion: true, jobs: [] }),
     retention: z
       .object({
         /** Raw logs older than this are deleted by the store (TTL). */

@@ -72,6 +72,48 @@ describe('parseExposition: fixtures', () => {
     expect(om.samples.find((s) => s.labels.le === '1.0')?.value).toBe(3);
   });
 
+  it('dates counter, histogram and summary samples with their OpenMetrics _created line, and keeps the line', () => {
+    const om = parseExposition(fixture('prometheus-client-python/exposition-openmetrics-1.0.0.txt'), 'openmetrics');
+    const at = (metric: string, labels: Record<string, string> = {}) =>
+      om.samples.find((s) => s.metric === metric && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+    expect(at('stellwerk_jobs_processed_total', { queue: 'default' })?.createdMs).toBe(1795627871572);
+    expect(at('stellwerk_jobs_processed_total', { queue: 'urgent' })?.createdMs).toBe(1795627871572);
+    const histogram = om.samples.filter((s) => s.family === 'stellwerk_job_seconds' && !s.metric.endsWith('_created'));
+    expect(histogram).toHaveLength(7);
+    expect(new Set(histogram.map((s) => s.createdMs))).toEqual(new Set([1795627871572]));
+    expect(at('stellwerk_payload_bytes_count')?.createdMs).toBe(1795627871572);
+    expect(at('stellwerk_payload_bytes_sum')?.createdMs).toBe(1795627871572);
+    // The _created samples stay samples; gauges and other families get no date.
+    expect(at('stellwerk_jobs_processed_created', { queue: 'default' })?.value).toBeCloseTo(1795627871.572, 3);
+    expect(at('stellwerk_queue_depth')?.createdMs).toBeUndefined();
+    expect(at('stellwerk_jobs_processed_created', { queue: 'default' })?.createdMs).toBeUndefined();
+    // Text 0.0.4 has no created timestamps: there `_created` is a gauge family of its own.
+    const text = parseExposition(fixture('prometheus-client-python/exposition-text-0.0.4.txt'), 'text');
+    expect(text.samples.some((s) => s.createdMs !== undefined)).toBe(false);
+  });
+
+  it('matches _created by labels and ignores it on gauges', () => {
+    const body = [
+      '# TYPE c counter',
+      'c_total{a="1"} 5',
+      'c_total{a="2"} 6',
+      'c_created{a="2"} 100.5',
+      '# TYPE g gauge',
+      'g 1',
+      'g_created 7',
+      '# EOF',
+      '',
+    ].join('\n');
+    const { samples } = parseExposition(body, 'openmetrics');
+    expect(samples.map((s) => [s.metric, s.labels.a, s.createdMs])).toEqual([
+      ['c_total', '1', undefined],
+      ['c_total', '2', 100_500],
+      ['c_created', '2', undefined],
+      ['g', undefined, undefined],
+      ['g_created', undefined, undefined],
+    ]);
+  });
+
   it('picks the format from Content-Type', () => {
     expect(formatOf('application/openmetrics-text; version=1.0.0; charset=utf-8')).toBe('openmetrics');
     expect(formatOf('text/plain; version=0.0.4')).toBe('text');

@@ -16,6 +16,12 @@ export interface ParsedSample {
   tsMs: number | undefined;
   /** The metric family (TYPE/HELP name) the sample belongs to: `foo` for `foo_bucket`. */
   family: string;
+  /**
+   * OpenMetrics only: the family's `_created` sample for these labels, in epoch ms, on the
+   * `_total`, `_bucket`, `_count` and `_sum` samples of counters, histograms and summaries. The
+   * `_created` sample itself stays a sample too, as Prometheus 2.42 stores it.
+   */
+  createdMs?: number;
 }
 
 export interface ParsedExposition {
@@ -138,12 +144,45 @@ export function parseExposition(text: string, format: ExpositionFormat): ParsedE
     samples.push(parseSample(text, start, lineEnd, lineNo, om, familyOf));
   }
   if (om && !sawEof) throw new ExpositionError(lineNo, 'OpenMetrics exposition does not end with "# EOF"');
+  if (om) linkCreated(samples, families);
 
   const metadata: MetricMetadata[] = [];
   for (const [metric, f] of families) {
     metadata.push({ metric, type: f.type ?? 'unknown', help: f.help ?? '', unit: f.unit ?? '' });
   }
   return { samples, metadata };
+}
+
+/** Families whose OpenMetrics samples may have a `_created` line, and the samples it dates. */
+const CREATED_TYPES = new Set<MetricType | undefined>(['counter', 'histogram', 'summary']);
+const CREATED_SUFFIXES = ['_total', '_bucket', '_count', '_sum'];
+
+/**
+ * Sets `createdMs` from `<family>_created{labels}` on the family's samples with the same labels
+ * (`le` aside). OpenMetrics puts `_created` after the samples it dates, hence a second pass.
+ */
+function linkCreated(samples: ParsedSample[], families: Map<string, Family>): void {
+  let created: Map<string, number> | undefined;
+  for (const s of samples) {
+    if (!s.metric.endsWith('_created') || s.metric.length !== s.family.length + 8) continue;
+    if (!CREATED_TYPES.has(families.get(s.family)?.type) || !Number.isFinite(s.value)) continue;
+    created ??= new Map();
+    created.set(createdKey(s.family, s.labels), Math.round(s.value * 1000));
+  }
+  if (!created) return;
+  for (const s of samples) {
+    if (s.metric.length === s.family.length || !CREATED_TYPES.has(families.get(s.family)?.type)) continue;
+    const suffix = s.metric.slice(s.family.length);
+    if (!CREATED_SUFFIXES.includes(suffix)) continue;
+    const ms = created.get(createdKey(s.family, s.labels));
+    if (ms !== undefined) s.createdMs = ms;
+  }
+}
+
+function createdKey(family: string, labels: Record<string, string>): string {
+  const pairs = Object.entries(labels).filter(([k]) => k !== 'le');
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${family}\u0000${JSON.stringify(pairs)}`;
 }
 
 /** Returns true for `# EOF`. */

@@ -102,7 +102,13 @@ export function startScraper(options: {
     }
     for (const [key, spec] of wanted) {
       if (loops.has(key)) continue;
-      const loop = new TargetLoop(spec, options.ingest, logger, spec.url === 'self:' ? fetchSelf : undefined);
+      const loop = new TargetLoop(
+        spec,
+        options.ingest,
+        logger,
+        spec.url === 'self:' ? fetchSelf : undefined,
+        config.createdTimestampZeroIngestion,
+      );
       loops.set(key, loop);
       loop.start();
     }
@@ -291,8 +297,10 @@ class TargetLoop {
   private inFlight: Promise<void> | undefined;
   private abort: AbortController | undefined;
   private stopped = false;
-  /** Series written by the previous scrape, for staleness markers. */
-  private previous = new Map<string, { metric: string; labels: Record<string, string> }>();
+  /** Series written by the previous scrape, for staleness markers (and when, for created timestamps). */
+  private previous = new Map<string, { metric: string; labels: Record<string, string>; tsMs: number }>();
+  /** Samples of a series seen before may predate this loop (an earlier run), so no zero before it. */
+  private readonly loopStartMs = Date.now();
   private lastMetadata = '';
   private lastError: string | undefined;
 
@@ -301,6 +309,7 @@ class TargetLoop {
     private readonly ingest: MetricsIngest,
     private readonly logger: Logger,
     private readonly inProcess: (() => Promise<ScrapeBody>) | undefined,
+    private readonly zeroAtCreated: boolean,
   ) {}
 
   start(): void {
@@ -359,7 +368,7 @@ class TargetLoop {
     if (this.stopped && error) return;
     const duration = (performance.now() - t0) / 1000;
     const out: MetricSample[] = [];
-    const current = new Map<string, { metric: string; labels: Record<string, string> }>();
+    const current = new Map<string, { metric: string; labels: Record<string, string>; tsMs: number }>();
     if (parsed) {
       for (const s of parsed.samples) {
         const sample = this.relabelSample(
@@ -368,8 +377,14 @@ class TargetLoop {
         );
         if (!sample) continue;
         const { metric, labels } = sample;
-        out.push({ metric, labels, tsMs: s.tsMs ?? startedMs, value: s.value });
-        current.set(seriesKey(metric, labels), { metric, labels });
+        const tsMs = s.tsMs ?? startedMs;
+        const key = seriesKey(metric, labels);
+        if (s.createdMs !== undefined && this.zeroAtCreated) {
+          const zero = createdZero(s.createdMs, tsMs, this.previous.get(key)?.tsMs ?? this.loopStartMs);
+          if (zero !== undefined) out.push({ metric, labels, tsMs: zero, value: 0 });
+        }
+        out.push({ metric, labels, tsMs, value: s.value });
+        current.set(key, { metric, labels, tsMs });
       }
     }
     // Series of the previous scrape missing from this one (all of them when it failed) end here.
@@ -450,6 +465,17 @@ class TargetLoop {
     }
     return { text: Buffer.concat(chunks).toString('utf8'), contentType: res.headers.get('content-type') ?? undefined };
   }
+}
+
+/**
+ * The time of a zero sample for a series created (OpenMetrics `_created`) at `createdMs`, as
+ * Prometheus' created-timestamp zero ingestion adds: the counter was 0 then, so increase() counts
+ * a new series' first value and rate() sees a restart even when the counter already climbed past
+ * its old value. Only strictly between the last sample stored for the series (`afterMs`) and
+ * this one, so a zero never lands among samples already stored, and is added once per creation.
+ */
+export function createdZero(createdMs: number, tsMs: number, afterMs: number): number | undefined {
+  return createdMs > afterMs && createdMs < tsMs ? createdMs : undefined;
 }
 
 function staleOf(s: { metric: string; labels: Record<string, string> }, tsMs: number): MetricSample {
