@@ -242,5 +242,8 @@ describe('OTLP DELTA state limits and refused requests', () => {
       return r.length === 3 ? r : undefined;
     });
     expect(rows.map((r) => r.metric.i).sort()).toEqual(['10', '11', '12']);
+    const own = await (await fetch(`${server.url}/metrics`)).text();
+    expect(own).toMatch(/^stellwerk_otlp_delta_series 5$/m);
+    expect(own).toMatch(/^stellwerk_values_skipped_total\{receiver="otlp",reason="delta_series_limit"\} 2$/m);
   });
 });

@@ -35,6 +35,11 @@ export function createMetrics() {
       help: 'Metric series stored, counted against metrics.maxSeries.',
       registers: [registry],
     }),
+    otlpDeltaSeries: new Gauge({
+      name: 'stellwerk_otlp_delta_series',
+      help: 'OTLP DELTA series whose running totals are kept, counted against ingest.otlpDeltaMaxSeries.',
+      registers: [registry],
+    }),
     writesRefused: new Counter({
       name: 'stellwerk_writes_refused_total',
       help: 'Write requests refused because the ingest queue was full (answered 429/503).',

@@ -54,6 +54,7 @@ export async function otlpMetricsReceiver(app: FastifyInstance, options: OtlpMet
     const request = decodeRequest(body, encoding);
     const batch = deltas.batch();
     const converted = toMetricSamples(request, batch);
+    options.metrics.otlpDeltaSeries.set(deltas.size);
     for (const [reason, n] of Object.entries(converted.skipped)) {
       options.metrics.valuesSkipped.inc({ receiver: RECEIVER, reason }, n);
     }
@@ -73,6 +74,7 @@ export async function otlpMetricsReceiver(app: FastifyInstance, options: OtlpMet
       } catch (err) {
         // Nothing was stored (429/503 and the like): the exporter resends these deltas.
         batch.rollback();
+        options.metrics.otlpDeltaSeries.set(deltas.size);
         throw err;
       }
     }
