@@ -116,7 +116,7 @@ export async function benchRunWrapper(): Promise<void> {
       `\n1M lines: bare ${fmt(bare.wall, 2)} s wall / ${fmt(bare.cpu, 2)} s CPU; wrapped ${fmt(wrapped.wall, 2)} s wall / ${fmt(wrapped.cpu, 2)} s CPU`,
     );
     console.log(
-      `per million lines: wrapper CPU ${fmt((wrapped.cpu - bare.cpu) * perMillion, 2)} s, wall added ${fmt((wrapped.wall - bare.wall) * perMillion, 2)} s, server + engine CPU ${fmt((serverAfter - serverBefore) * perMillion, 2)} s; ${fmt(LINES - spooled)} lines sent live, ${fmt(spooled)} spooled because the server fell behind`,
+      `per million lines: wrapper CPU ${fmt((wrapped.cpu - bare.cpu) * perMillion, 2)} s, wall added ${fmt((wrapped.wall - bare.wall) * perMillion, 2)} s, server + engine CPU ${fmt(((serverAfter - serverBefore) * 1_000_000) / Math.max(1, LINES - spooled), 2)} s per million lines stored live; ${fmt(LINES - spooled)} lines sent live, ${fmt(spooled)} spooled because the server fell behind`,
     );
     console.log(
       `(git ${execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()}, ${REPEATS} repeats, medians)`,
