@@ -227,6 +227,37 @@ describe('stellwerk run: the spool while the server is down', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  it('attaches GPU readings from nvidia-smi to the samples (a stand-in: there is no GPU here)', async () => {
+    const bin = dirs.make('stw-fake-gpu-');
+    // Prints what the real tool prints for this query, once per --loop-ms interval.
+    writeFileSync(
+      join(bin, 'nvidia-smi'),
+      '#!/bin/sh\nwhile :; do echo "0, NVIDIA A100-SXM4-40GB, 87, 30123, 40960"; sleep 0.2; done\n',
+      { mode: 0o755 },
+    );
+    const r = await runStellwerk(
+      ['run', '--sample-interval', '300ms', '--', 'sh', '-c', 'echo "run=$STELLWERK_RUN_ID"; sleep 1.5'],
+      {
+        ...env,
+        PATH: `${bin}:${process.env.PATH}`,
+      },
+    );
+    expect(r.code).toBe(0);
+    const runId = /run=([0-9a-f]{32})/.exec(r.stdout)?.[1] as string;
+    const samples = spoolOf(runId)
+      .filter((q) => q.path.endsWith('/resources'))
+      .flatMap((q) => JSON.parse(q.body).samples);
+    const withGpu = samples.filter((x: any) => x.gpus?.length);
+    expect(withGpu.length).toBeGreaterThan(0);
+    expect(withGpu[0].gpus[0]).toEqual({
+      index: 0,
+      name: 'NVIDIA A100-SXM4-40GB',
+      utilizationPercent: 87,
+      memoryUsedBytes: 30123 * 2 ** 20,
+      memoryTotalBytes: 40960 * 2 ** 20,
+    });
+  });
+
   it('flush against a down server keeps everything and says so', async () => {
     const before = spooled().reduce((n, s) => n + s.lines.length, 0);
     const r = await runStellwerk(['flush'], env);
