@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../../server/test/process.ts';
 import { downPort, runStellwerk, startStellwerk, tempDirs } from './run-cli.ts';
 
 // `stellwerk run` as the user meets it, with Stellwerk down: the command must behave exactly
@@ -139,6 +141,44 @@ describe('stellwerk run: signals', () => {
       expect(JSON.parse(patch.body)).toMatchObject({ status: 'KILLED' });
     }
     expect(runId).toHaveLength(2);
+  });
+});
+
+describe('stellwerk run with a terminal on stdin', () => {
+  // util-linux `script` gives the wrapper a real terminal; what the test writes is typed into it.
+  function inTerminal(args: string[]) {
+    const line = [process.execPath, CLI, 'run', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const child = spawn('script', ['--quiet', '--return', '--command', line, '/dev/null'], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    const done = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const waitFor = async (pattern: RegExp) => {
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+        if (pattern.test(out)) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`no ${pattern} in:\n${out}`);
+    };
+    return { child, waitFor, done, output: () => out };
+  }
+
+  it('feeds typed input to the command and delivers Ctrl-C to it exactly once', async () => {
+    const script =
+      'read line; echo "got $line"; n=0; trap "n=\\$((n+1))" INT; echo ready; while [ $n -eq 0 ]; do sleep 0.1; done; sleep 0.5; echo "interrupts=$n"';
+    const t = inTerminal(['--', 'bash', '-c', script]);
+    t.child.stdin.write('hello\r');
+    await t.waitFor(/got hello/);
+    await t.waitFor(/ready/);
+    t.child.stdin.write('\x03');
+    await t.waitFor(/interrupts=/);
+    t.child.stdin.end();
+    expect(await t.done).toBe(0);
+    expect(t.output()).toMatch(/interrupts=1\r?\n/);
   });
 });
 
