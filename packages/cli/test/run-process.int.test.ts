@@ -53,9 +53,18 @@ describe('stellwerk run: the command behaves as unwrapped', () => {
   });
 
   it('forwards output as it comes, not when the command ends', async () => {
-    const run = startStellwerk(['run', '--', 'sh', '-c', 'echo first; sleep 3; echo second'], env);
-    await run.waitFor(/first/, 2500);
-    expect(run.stdout()).not.toContain('second');
+    // The command prints its second line only once the test has seen the first.
+    const go = join(dirs.make('stw-go-'), 'go');
+    const run = startStellwerk(
+      ['run', '--', 'sh', '-c', 'echo first; while [ ! -e "$GO" ]; do sleep 0.05; done; echo second'],
+      {
+        ...env,
+        GO: go,
+      },
+    );
+    await run.waitFor(/first/);
+    expect(run.stdout()).toBe('first\n');
+    writeFileSync(go, '');
     expect((await run.done).stdout).toBe('first\nsecond\n');
   });
 
