@@ -284,3 +284,44 @@ describe('spool, then flush', () => {
     expect(readdirSync(spool).filter((n) => n.endsWith('.jsonl'))).toHaveLength(1);
   });
 });
+
+describe('stellwerk run against a server that needs a token', () => {
+  let secured: TestServer;
+  beforeAll(async () => {
+    secured = await startTestServer({ token: 'stw-test-token-0123456789', overrides: { scrape: { self: false } } });
+  });
+  afterAll(async () => {
+    await secured?.close();
+  });
+
+  it('sends STELLWERK_TOKEN as a Bearer token, and spools with one warning when the token is wrong', async () => {
+    const spool = dirs.make('stw-token-');
+    const good = await runStellwerk(['run', '--', 'sh', '-c', 'echo "run=$STELLWERK_RUN_ID"'], {
+      STELLWERK_URL: secured.url,
+      STELLWERK_TOKEN: 'stw-test-token-0123456789',
+      STELLWERK_SPOOL_DIR: spool,
+    });
+    expect(good.code).toBe(0);
+    const id = idFrom(good.stdout);
+    const auth = { authorization: 'Bearer stw-test-token-0123456789' };
+    const stored = await eventually(async () => {
+      const r = await get(`${secured.url}/api/v1/runs/${id}`, auth);
+      return r.json?.run?.status === 'FINISHED' ? r.json.run : undefined;
+    }, 'the run with a token');
+    expect(stored.exitCode).toBe(0);
+
+    const wrong = await runStellwerk(['run', '--token', 'not-the-token', '--', 'true'], {
+      STELLWERK_URL: secured.url,
+      STELLWERK_SPOOL_DIR: spool,
+    });
+    expect(wrong.code).toBe(0);
+    expect(wrong.stderr).toMatch(/is unavailable \(401 .*stellwerk flush/);
+    expect(readdirSync(spool).filter((n) => n.endsWith('.jsonl'))).toHaveLength(1);
+    // With the right token, the flush delivers it.
+    const flushed = await runStellwerk(['flush', '--token', 'stw-test-token-0123456789'], {
+      STELLWERK_SPOOL_DIR: spool,
+    });
+    expect(flushed.code).toBe(0);
+    expect(readdirSync(spool).filter((n) => n.endsWith('.jsonl'))).toEqual([]);
+  });
+});
