@@ -52,11 +52,12 @@ describe('process tree sampler', () => {
     expect(sample.openFds).toBeGreaterThanOrEqual(3);
     expect(sample.peakRssBytes).toBeGreaterThanOrEqual(sample.rssBytes);
     expect(sample).toMatchObject({ memoryLimitBytes: limits.memoryLimitBytes, cpuLimitCores: 2 });
-    // The tree's CPU time is the sum of both children's half second each.
+    // The tree's CPU time is the sum of both children's half second each (less up to a
+    // 10 ms tick each: /proc counts whole ticks).
     const done = await poll(() => {
       const s = sampler.sample(Date.now());
       busiest = Math.max(busiest, s?.cpuPercent ?? 0);
-      return s && s.cpuSeconds >= 1 ? s : undefined;
+      return s && s.cpuSeconds >= 0.95 ? s : undefined;
     }, 60_000);
     expect(done.cpuSeconds).toBeLessThan(1.5);
     expect(busiest).toBeGreaterThan(0);
