@@ -135,7 +135,8 @@ export function reapedChildrenCpuSeconds(proc = '/proc'): number {
 
 export class TreeSampler {
   private lastCpuSeconds = 0;
-  private lastAtMs: number;
+  /** Monotonic time of the last /proc read; the CPU share is over the time between reads. */
+  private lastReadAt: number;
   private peak = 0;
   private readBytes = 0;
   private writeBytes = 0;
@@ -146,7 +147,7 @@ export class TreeSampler {
     startedAtMs: number,
     private readonly proc = '/proc',
   ) {
-    this.lastAtMs = startedAtMs;
+    this.lastReadAt = performance.now() - Math.max(0, Date.now() - startedAtMs);
   }
 
   get cpuSeconds(): number {
@@ -164,6 +165,9 @@ export class TreeSampler {
       const r = readProcess(pid, this.proc);
       if (r) readings.push(r);
     }
+    // Reading a large tree on a busy machine takes a while: the CPU times are as of the end
+    // of the reads, so the interval must end there too, not at the caller's timestamp.
+    const readAt = performance.now();
     if (!readings.some((r) => r.pid === this.rootPid)) return undefined;
     const sum = (key: keyof ProcessReading) => readings.reduce((s, r) => s + r[key], 0);
     // Totals only grow: a process that exits before its parent reaps it could otherwise
@@ -175,10 +179,10 @@ export class TreeSampler {
     this.peak = Math.max(this.peak, rssBytes, ...readings.map((r) => r.peakRssBytes));
     this.readBytes = Math.max(this.readBytes, sum('readBytes'));
     this.writeBytes = Math.max(this.writeBytes, sum('writeBytes'));
-    const elapsed = (nowMs - this.lastAtMs) / 1000;
+    const elapsed = (readAt - this.lastReadAt) / 1000;
     const cpuPercent = elapsed > 0 ? ((cpuSeconds - this.lastCpuSeconds) / elapsed) * 100 : 0;
     this.lastCpuSeconds = cpuSeconds;
-    this.lastAtMs = nowMs;
+    this.lastReadAt = readAt;
     const sample: ResourceSample = {
       timestampMs: nowMs,
       cpuPercent: Math.round(cpuPercent * 10) / 10,
