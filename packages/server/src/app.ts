@@ -174,11 +174,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   });
   app.get('/api/v1/session', async (req) => {
     if (!auth.required) return { authRequired: false, scopes: ['ingest', 'read', 'admin'] };
-    try {
-      return { authRequired: true, scopes: [...auth.check(req, 'read').scopes] };
-    } catch {
-      return { authRequired: true, scopes: [] };
+    // Any valid token learns its scopes (an ingest-only token too: `stellwerk run` asks).
+    for (const scope of ['read', 'ingest', 'admin'] as const) {
+      try {
+        return { authRequired: true, scopes: [...auth.check(req, scope).scopes] };
+      } catch {}
     }
+    return { authRequired: true, scopes: [] };
   });
   app.get('/api/v1/settings/retention', { config: { scope: 'read' } }, async () => {
     const applied = async (kind: RetentionKind) => {

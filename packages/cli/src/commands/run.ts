@@ -138,7 +138,7 @@ export async function run(command: string[], opts: RunOptions): Promise<number> 
       key: `${runId}-${++seq}`,
     });
 
-  const answered = await delivery.start(
+  const answered = await delivery.begin(
     {
       method: 'POST',
       path: '/api/v1/runs',

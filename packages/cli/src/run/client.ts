@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 
 export interface ApiRequest {
-  method: 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH';
   /** Path and query, e.g. `/api/v1/logs?run_id=…`. */
   path: string;
   contentType: string;

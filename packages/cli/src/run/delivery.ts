@@ -52,6 +52,36 @@ export class Delivery {
    * `timeoutMs`: whether the server answered decides what the child is told. Returns true
    * when it was stored.
    */
+  /**
+   * Asks the server whether it would take this run's writes (reachable, and the token has the
+   * ingest scope) with one cheap read, then queues `create` as the first record: the command
+   * can start at once instead of waiting for the creation to be stored. Returns whether the
+   * server answered, which decides what the child is told. Records keep their order, so the
+   * creation still reaches the server before anything of the run.
+   */
+  async begin(create: ApiRequest, timeoutMs: number): Promise<boolean> {
+    const probe = await this.options.client.send(
+      { method: 'GET', path: '/api/v1/session', contentType: 'application/json', body: '', key: `${create.key}-probe` },
+      timeoutMs,
+    );
+    if (probe.kind === 'unavailable') {
+      this.goOffline(probe.reason, [create]);
+      return false;
+    }
+    const session = probe.kind === 'stored' ? parseSession(probe.body) : undefined;
+    if (!session) {
+      // Not a Stellwerk that says what it allows (an older one, a proxy): send and see.
+      return this.start(create, timeoutMs);
+    }
+    if (session.authRequired && !session.scopes.some((s) => s === 'ingest' || s === 'admin')) {
+      const why = session.scopes.length === 0 ? 'the token was not accepted' : 'the token lacks the ingest scope';
+      this.goOffline(`401 ${why}`, [create]);
+      return false;
+    }
+    this.enqueue(create);
+    return true;
+  }
+
   async start(req: ApiRequest, timeoutMs: number): Promise<boolean> {
     const result = await this.options.client.send(req, timeoutMs);
     if (result.kind === 'stored') return true;
@@ -163,5 +193,15 @@ export class Delivery {
     if (this.refusals++ === 0) {
       this.options.warn(`stellwerk: the server refused ${req.method} ${req.path.split('?')[0]}: ${reason}`);
     }
+  }
+}
+
+function parseSession(body: string): { authRequired: boolean; scopes: string[] } | undefined {
+  try {
+    const v = JSON.parse(body) as { authRequired?: unknown; scopes?: unknown };
+    if (typeof v.authRequired !== 'boolean' || !Array.isArray(v.scopes)) return undefined;
+    return { authRequired: v.authRequired, scopes: v.scopes.map(String) };
+  } catch {
+    return undefined;
   }
 }
