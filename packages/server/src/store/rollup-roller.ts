@@ -21,8 +21,11 @@ import { ident, p, type Sql, sql } from './sql.ts';
  * would count samples twice.
  */
 
-/** Rolls larger than this many raw rows are split at part boundaries, bounding memory and lock time. */
-const MAX_ROWS_PER_ROLL = 2_000_000;
+/**
+ * Rolls larger than this many raw rows are split at part boundaries: each piece holds the
+ * lock for a few hundred milliseconds at most, and reads waiting for it go between pieces.
+ */
+const MAX_ROWS_PER_ROLL = 250_000;
 
 /** What the roller and the readers of one store share. */
 export class RollupState {
