@@ -36,6 +36,7 @@ import { MetricsRepository } from './store/metrics-repository.ts';
 import { PushGroupsRepository } from './store/push-groups-repository.ts';
 import { type RetentionKind, retentionSeconds } from './store/retention.ts';
 import { RightsizingRepository } from './store/rightsizing-repository.ts';
+import { RollupRoller } from './store/rollup-roller.ts';
 import { RunsRepository } from './store/runs-repository.ts';
 import { BatchWriter } from './writer/batch-writer.ts';
 
@@ -60,6 +61,8 @@ export interface StellwerkApp {
   metrics: Metrics;
   /** The metrics ingest path, for receivers outside HTTP (scrapers) and tests. */
   metricsIngest: MetricsIngest;
+  /** Rolls metric samples up into the rollup tiers every metrics.rollupInterval; stops with the app. */
+  rollups: RollupRoller;
   /** Flushes what the writers hold; call before closing the store. */
   flush(): Promise<void>;
 }
@@ -112,6 +115,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
   );
 
   const metricsRepo = new MetricsRepository(deps.store);
+  const rollups = new RollupRoller(deps.store, {
+    intervalMs: durationMs(config.metrics.rollupInterval),
+    log: deps.logger,
+    onRoll: (_rows, seconds) => metrics.insertSeconds.observe({ kind: 'rollup' }, seconds),
+  });
+  await rollups.start();
+  app.addHook('onClose', () => rollups.stop());
   const registry = new SeriesRegistry({
     maxSeries: config.metrics.maxSeries,
     maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
@@ -264,6 +274,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<Stellwerk
     app,
     metrics,
     metricsIngest,
+    rollups,
     flush: async () => {
       await Promise.all([logWriter.flush(), seriesWriter.flush()]);
       await samplesWriter.flush();

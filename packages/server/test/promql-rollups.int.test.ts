@@ -5,7 +5,7 @@ import { post } from './http.ts';
 
 /*
  * Three days of 15 s samples (two counters with resets, two gauges) go through the metrics
- * ingest path; the views roll them up. The same query_range is then asked at
+ * ingest path; the roller rolls them up (at once here, so the rollup reads are tier reads). The same query_range is then asked at
  * stellwerk_resolution=auto and =raw over the same range and the answers compared.
  *
  * Tolerances, per function:
@@ -60,6 +60,7 @@ beforeAll(async () => {
     const r = await server.app.metricsIngest.ingest(samples.slice(i, i + 50_000), { receiver: 'test' });
     expect(r.rejected).toBe(0);
   }
+  await server.app.rollups.rollAll();
 }, 120_000);
 
 afterAll(async () => {

@@ -41,6 +41,8 @@ beforeAll(async () => {
   samples.push({ metric: 'rollup_gauge', labels: { host: 'a' }, tsMs: t0 + 7_000, value: Number.NaN, stale: true });
   const r = await server.app.metricsIngest.ingest(samples, { receiver: 'test' });
   expect(r.rejected).toBe(0);
+  // Into the tiers now, so the comparisons below read them rather than the raw tail.
+  await server.app.rollups.rollAll();
   gauges = (await repo.matchSeries(sql`metric = 'rollup_gauge'`)).map((s) => s.fingerprint);
   counter = (await repo.matchSeries(sql`metric = 'rollup_requests_total'`))[0]?.fingerprint ?? '';
   expect(gauges).toHaveLength(2);
@@ -171,6 +173,7 @@ describe('metric rollups', () => {
     }));
     for (let attempt = 0; attempt < 2; attempt++) {
       await server.app.metricsIngest.ingest(batch, { receiver: 'test', idempotencyToken: 'rollup-retry-1' });
+      await server.app.rollups.rollAll();
     }
     const fp = (await repo.matchSeries(sql`metric = 'rollup_retry'`))[0]?.fingerprint as string;
     const raw = await rawBuckets('1m', [fp], t0, t0 + HOUR);
@@ -180,6 +183,7 @@ describe('metric rollups', () => {
     // Another batch into the same buckets, with its own token, still counts.
     const more = batch.slice(0, 2).map((s) => ({ ...s, tsMs: s.tsMs + 90_000, value: 7 }));
     await server.app.metricsIngest.ingest(more, { receiver: 'test', idempotencyToken: 'rollup-retry-2' });
+    await server.app.rollups.rollAll();
     expect((await rawBuckets('1m', [fp], t0, t0 + HOUR)).map((r) => r.count)).toEqual([4, 4]);
     await expectRollupMatchesRaw('1m', [fp], t0, t0 + HOUR);
     await expectRollupMatchesRaw('1h', [fp], t0, t0);

@@ -139,9 +139,21 @@ export const configSchema = z
         maxSeriesPerMetric: z.number().int().positive().default(100_000),
         maxLabelsPerSeries: z.number().int().positive().default(64),
         maxLabelValueBytes: z.number().int().positive().default(4096),
+        /**
+         * How often new samples are rolled up into the 1m/1h/1d tiers. Reads stay exact in
+         * between (they add the raw samples not yet rolled); longer means fewer, larger rolls
+         * and more raw data per rollup read.
+         */
+        rollupInterval: duration.default('10s'),
       })
       .strict()
-      .default({ maxSeries: 1_000_000, maxSeriesPerMetric: 100_000, maxLabelsPerSeries: 64, maxLabelValueBytes: 4096 }),
+      .default({
+        maxSeries: 1_000_000,
+        maxSeriesPerMetric: 100_000,
+        maxLabelsPerSeries: 64,
+        maxLabelValueBytes: 4096,
+        rollupInterval: '10s',
+      }),
     scrape: z
       .object({
         /** Scrape this server's own /metrics, so Stellwerk watches itself out of the box. */

@@ -99,9 +99,16 @@ export class MetricsIngest {
   /** Labels objects already found valid: shared by the samples of one point, checked once. */
   private readonly validLabels = new WeakSet<Record<string, string>>();
 
+  /** Metric names already found valid (bounded; starts over when full). */
+  private readonly validMetrics = new Set<string>();
+
   private validate(s: MetricSample): string | null {
-    if (!METRIC_NAME.test(s.metric)) {
-      return `metric name "${s.metric}" is not valid (letters, digits, _ and :, not starting with a digit)`;
+    if (!this.validMetrics.has(s.metric)) {
+      if (!METRIC_NAME.test(s.metric)) {
+        return `metric name "${s.metric}" is not valid (letters, digits, _ and :, not starting with a digit)`;
+      }
+      if (this.validMetrics.size >= 100_000) this.validMetrics.clear();
+      this.validMetrics.add(s.metric);
     }
     if (!Number.isFinite(s.tsMs)) return `${s.metric} has no valid timestamp`;
     if (this.validLabels.has(s.labels)) return null;

@@ -55,15 +55,36 @@ export class SeriesRegistry {
    * in the store: the caller checks room, stores the series, then admits it.
    */
   resolve(metric: string, labels: Record<string, string>): { fingerprint: string; isNew: boolean } {
-    const key = SeriesRegistry.key(metric, labels);
-    let fingerprint = this.keyCache.get(key);
+    const known = this.byLabels.get(labels);
+    let fingerprint =
+      known === undefined ? undefined : known.metric === metric ? known.fingerprint : known.others?.get(metric);
     if (fingerprint === undefined) {
-      fingerprint = SeriesRegistry.fingerprintOf(key);
-      if (this.keyCache.size >= (this.limits.cacheSize ?? 1_000_000)) this.keyCache.clear();
-      this.keyCache.set(key, fingerprint);
+      const key = SeriesRegistry.key(metric, labels);
+      fingerprint = this.keyCache.get(key);
+      if (fingerprint === undefined) {
+        fingerprint = SeriesRegistry.fingerprintOf(key);
+        if (this.keyCache.size >= (this.limits.cacheSize ?? 1_000_000)) this.keyCache.clear();
+        this.keyCache.set(key, fingerprint);
+      }
+      if (known === undefined) {
+        this.byLabels.set(labels, { metric, fingerprint });
+      } else {
+        known.others ??= new Map();
+        known.others.set(metric, fingerprint);
+      }
     }
     return { fingerprint, isNew: !this.stored.has(fingerprint) };
   }
+
+  /**
+   * Fingerprints by labels object: receivers that see a series again hand over the same
+   * object (remote_write's label cache, one object per InfluxDB point for all its fields),
+   * which skips building and hashing the series key. Weak, so it lives as long as they do.
+   */
+  private readonly byLabels = new WeakMap<
+    Record<string, string>,
+    { metric: string; fingerprint: string; others?: Map<string, string> }
+  >();
 
   /** Records a new series as stored and counts it against the limits. */
   admit(metric: string, fingerprint: string): void {

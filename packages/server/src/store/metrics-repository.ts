@@ -1,5 +1,6 @@
 import type { MetricMetadata } from '@stellwerk/contracts';
 import type { Store } from './client.ts';
+import { ROLLUP_TABLES, rebuildTiers, rollupStateOf } from './rollup-roller.ts';
 import { ident, p, type Sql, sql, unsafeRaw } from './sql.ts';
 
 export interface SeriesRow {
@@ -20,13 +21,16 @@ export interface SampleRow {
 
 export type RollupResolution = '1m' | '1h' | '1d';
 
-export const ROLLUP_TABLES: Record<RollupResolution, string> = {
-  '1m': 'metric_rollup_1m',
-  '1h': 'metric_rollup_1h',
-  '1d': 'metric_rollup_1d',
-};
+export { ROLLUP_TABLES };
 
 const RESOLUTION_MS: Record<RollupResolution, number> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
+
+/** A raw sample's bucket start per tier, as the tiers compute it. */
+const BUCKET_OF_TS: Record<RollupResolution, string> = {
+  '1m': "toStartOfMinute(toDateTime(ts, 'UTC'))",
+  '1h': "toStartOfHour(toDateTime(ts, 'UTC'))",
+  '1d': "toStartOfDay(toDateTime(ts, 'UTC'))",
+};
 
 /** One series' aggregates over one bucket; staleness markers are not counted. */
 export interface RollupRow {
@@ -197,9 +201,11 @@ export class MetricsRepository {
 
   /**
    * Rollup rows of some series with bucket start in [fromMs, toMs], ordered by series and
-   * bucket. States are merged on read: a bucket may still be spread over unmerged rows.
-   * `metric`, when all the series share it, lets the engine use the table's sort key;
-   * `timeoutMs` as for `samples`.
+   * bucket. States are merged on read: a bucket may still be spread over unmerged rows, and
+   * the samples the roller has not reached yet (blocks above its watermark, late ones
+   * included) are aggregated from raw in the same query, so a bucket is complete however far
+   * the roller got. `metric`, when all the series share it, lets the engine use the tables'
+   * sort key; `timeoutMs` as for `samples`.
    */
   async rollup(
     resolution: RollupResolution,
@@ -211,27 +217,45 @@ export class MetricsRepository {
   ): Promise<RollupRow[]> {
     if (fingerprints.length === 0) return [];
     const byMetric = metric === null ? unsafeRaw('1') : sql`metric = ${p.String(metric)}`;
-    const rows = await this.store.query<{
-      fingerprint: string;
-      t: string;
-      min: number | string;
-      max: number | string;
-      sum: number | string;
-      count: string;
-      first: number | string;
-      last: number | string;
-    }>(
-      sql`
+    const bySeries = sql`fingerprint IN (SELECT arrayJoin(${p.ArrayString(fingerprints)})::UInt64)`;
+    const width = RESOLUTION_MS[resolution];
+    // Bucket starts in [fromMs, toMs] are whole multiples of the width (UTC days included).
+    const firstBucket = Math.ceil(fromMs / width) * width;
+    const lastBucket = Math.floor(toMs / width) * width;
+    if (lastBucket < firstBucket) return [];
+    const rows = await rollupStateOf(this.store).read((rolledTo) =>
+      this.store.query<{
+        fingerprint: string;
+        t: string;
+        min: number | string;
+        max: number | string;
+        sum: number | string;
+        count: string;
+        first: number | string;
+        last: number | string;
+      }>(
+        sql`
       SELECT toString(fingerprint) AS fingerprint, toString(toUnixTimestamp(bucket) * 1000) AS t,
         minMerge(min_value) AS min, maxMerge(max_value) AS max, sumMerge(sum_value) AS sum,
         toString(countMerge(sample_count)) AS count,
         argMinMerge(first_value) AS first, argMaxMerge(last_value) AS last
-      FROM ${ident(ROLLUP_TABLES[resolution])}
-      WHERE ${byMetric} AND fingerprint IN (SELECT arrayJoin(${p.ArrayString(fingerprints)})::UInt64)
-        AND bucket >= ${secTime(Math.ceil(fromMs / 1000))} AND bucket <= ${secTime(Math.floor(toMs / 1000))}
+      FROM (
+        SELECT fingerprint, bucket, min_value, max_value, sum_value, sample_count, first_value, last_value
+        FROM ${ident(ROLLUP_TABLES[resolution])}
+        WHERE ${byMetric} AND ${bySeries}
+          AND bucket >= ${secTime(firstBucket / 1000)} AND bucket <= ${secTime(lastBucket / 1000)}
+        UNION ALL
+        SELECT fingerprint, ${unsafeRaw(BUCKET_OF_TS[resolution])} AS bucket,
+          minState(value) AS min_value, maxState(value) AS max_value, sumState(value) AS sum_value,
+          countState() AS sample_count, argMinState(value, ts) AS first_value, argMaxState(value, ts) AS last_value
+        FROM metric_samples
+        WHERE ${byMetric} AND ${bySeries} AND stale = 0 AND _block_number > ${p.UInt64(rolledTo)}
+          AND ts >= ${msTime(firstBucket)} AND ts < ${msTime(lastBucket + width)}
+        GROUP BY fingerprint, bucket)
       GROUP BY fingerprint, bucket
       ORDER BY fingerprint, bucket`,
-      executionLimit(timeoutMs),
+        executionLimit(timeoutMs),
+      ),
     );
     return rows.map((r) => ({
       fingerprint: r.fingerprint,
@@ -246,41 +270,14 @@ export class MetricsRepository {
   }
 
   /**
-   * Recomputes all rollup tiers for [fromMs, toMs) from raw samples, e.g. after a crash
-   * between a sample insert and its views. The range is widened to whole UTC days so that
-   * every 1h and 1d bucket touched is rebuilt from all its minutes: the rebuild inserts into
-   * the 1m table only and the views cascade to 1h and 1d. Samples written into the range
-   * while it runs may be counted twice; run it over ranges that are no longer written.
-   * Returns the widened range.
+   * Recomputes all rollup tiers for [fromMs, toMs) from raw samples, e.g. after a tier lost
+   * rows. The range is widened to whole UTC days so that every 1h and 1d bucket touched is
+   * rebuilt from all its minutes; samples the roller has not reached stay its work. Rolls and
+   * rollup reads wait while it runs. Returns the widened range.
    */
   async rebuildRollups(fromMs: number, toMs: number): Promise<{ fromMs: number; toMs: number }> {
-    const day = RESOLUTION_MS['1d'];
-    const from = Math.floor(fromMs / day) * day;
-    const to = Math.max(Math.ceil(toMs / day) * day, from + day);
-    for (const table of Object.values(ROLLUP_TABLES)) {
-      await this.store.command(
-        sql`ALTER TABLE ${ident(table)} DELETE WHERE bucket >= ${secTime(from / 1000)} AND bucket < ${secTime(to / 1000)}`,
-        { mutations_sync: 2 },
-      );
-    }
-    // The same SELECT as the 1m view (migration 005); the cascade fills 1h and 1d. One day
-    // per statement keeps the GROUP BY's memory bounded on long ranges.
-    for (let start = from; start < to; start += day) {
-      await this.store.command(
-        sql`
-        INSERT INTO metric_rollup_1m
-        SELECT metric, fingerprint, toStartOfMinute(toDateTime(ts, 'UTC')) AS bucket,
-          minState(value) AS min_value, maxState(value) AS max_value, sumState(value) AS sum_value,
-          countState() AS sample_count, argMinState(value, ts) AS first_value, argMaxState(value, ts) AS last_value
-        FROM metric_samples
-        WHERE stale = 0 AND ts >= ${msTime(start)} AND ts < ${msTime(start + day)}
-        GROUP BY metric, fingerprint, bucket`,
-        // The rollup tables deduplicate retried inserts; a rebuild re-inserts blocks identical
-        // to ones deleted a moment ago, which must not be taken for retries.
-        { insert_deduplicate: 0 },
-      );
-    }
-    return { fromMs: from, toMs: to };
+    const state = rollupStateOf(this.store);
+    return state.lock.write(async () => rebuildTiers(this.store, fromMs, toMs, await state.load()));
   }
 
   async labelNames(condition: Sql): Promise<string[]> {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StellwerkError } from '../../errors.ts';
 import type { MetricsReceiverOptions } from '../metrics-receiver.ts';
 import { influxErrorHandler } from './errors.ts';
-import { type LineError, type Precision, parseLineProtocol, parsePrecision } from './line-protocol.ts';
+import { type LineError, type ParseOptions, parseLineProtocol, parsePrecision, SeriesCache } from './line-protocol.ts';
 import { answerQuery, KnownDatabases } from './query.ts';
 
 export const INFLUX_VERSION = '1.8.10';
@@ -16,6 +16,7 @@ const MAX_REPORTED_ERRORS = 100;
  */
 export async function influxReceiver(app: FastifyInstance, options: MetricsReceiverOptions): Promise<void> {
   const databases = new KnownDatabases();
+  const series = new SeriesCache();
 
   // Clients send no Content-Type, an empty one (the influx CLI) or text/plain: take any body raw.
   app.removeAllContentTypeParsers();
@@ -52,7 +53,7 @@ export async function influxReceiver(app: FastifyInstance, options: MetricsRecei
     if (api === 'v1' && query.db) databases.add(query.db);
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const body = await options.decode(raw, req.headers['content-encoding']);
-    await writeLines(options, body.toString('utf8'), precision, receivedMs, reply);
+    await writeLines(options, body.toString('utf8'), { precision, nowMs: receivedMs, series }, reply);
     return reply.status(204).send();
   };
   const routeOptions = { config: { scope: 'ingest' as const }, bodyLimit: options.maxBodyBytes };
@@ -78,11 +79,10 @@ export async function influxReceiver(app: FastifyInstance, options: MetricsRecei
 async function writeLines(
   options: MetricsReceiverOptions,
   text: string,
-  precision: Precision,
-  nowMs: number,
+  parse: ParseOptions,
   reply: FastifyReply,
 ): Promise<void> {
-  const parsed = parseLineProtocol(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, { precision, nowMs });
+  const parsed = parseLineProtocol(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, parse);
   let accepted = 0;
   const errors: LineError[] = parsed.errors;
   if (parsed.samples.length > 0) {

@@ -3,6 +3,7 @@ import {
   type Precision,
   parseLineProtocol,
   parsePrecision,
+  SeriesCache,
   sanitizeLabelName,
   sanitizeMetricName,
 } from './line-protocol.ts';
@@ -244,5 +245,39 @@ describe('/query', () => {
     ).toEqual([{ statement_id: 0 }, { statement_id: 1 }]);
     expect(() => answerQuery('SELECT * FROM cpu', dbs)).toThrow(/does not run InfluxQL.*PromQL/);
     expect(() => answerQuery('', dbs)).toThrow(/missing required parameter "q"/);
+  });
+});
+
+describe('series cache across requests', () => {
+  const body = [
+    'cpu,host=a,region=eu usage_user=1,usage_system=2i 1000000000',
+    'cpu,host=b usage_user=3 2000000000',
+    'my\\ cpu,host=a\\ b\\,c usage=4 3000000000',
+    'cpu,host=a,region=eu',
+    'cpu,host=a,region=eu usage_user=5 4000000000',
+    'cpu,host=a,host=b usage=1',
+  ].join('\n');
+  const opts = { precision: 'ns' as const, nowMs: 5000 };
+
+  it('parses exactly as without it, the first time and again', () => {
+    const want = parseLineProtocol(body, opts);
+    const series = new SeriesCache();
+    expect(parseLineProtocol(body, { ...opts, series })).toEqual(want);
+    const again = parseLineProtocol(body, { ...opts, series });
+    expect(again).toEqual(want);
+    expect(again.errors.map((e) => [e.line, e.column])).toEqual(want.errors.map((e) => [e.line, e.column]));
+    expect(want.errors).toHaveLength(2);
+  });
+
+  it('hands back the same labels object for a series seen before', () => {
+    const series = new SeriesCache();
+    const a = parseLineProtocol('cpu,host=a usage=1 1000000000', { ...opts, series });
+    const b = parseLineProtocol('cpu,host=a usage=2,idle=3 2000000000', { ...opts, series });
+    expect(b.samples[0]?.labels).toBe(a.samples[0]?.labels);
+    expect(b.samples.map((s) => [s.metric, s.value, s.tsMs])).toEqual([
+      ['cpu_usage', 2, 2000],
+      ['cpu_idle', 3, 2000],
+    ]);
+    expect(Object.isFrozen(b.samples[0]?.labels)).toBe(true);
   });
 });

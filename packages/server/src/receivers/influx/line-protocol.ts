@@ -13,6 +13,42 @@ export interface ParseOptions {
   precision: Precision;
   /** Receive time in epoch ms, for points without a timestamp. */
   nowMs: number;
+  /** Series parsed before, kept across requests: lets a point's series part skip parsing. */
+  series?: SeriesCache;
+}
+
+/**
+ * Parsed series parts (`measurement,tag=value,…` exactly as written) and what they mean.
+ * A hit hands back the same labels object, so the caches downstream that are keyed by
+ * identity (label validation, the series fingerprint) hit too. Bounded: starts over when full.
+ */
+export class SeriesCache {
+  private readonly entries = new Map<string, { metricPrefix: string; labels: Record<string, string> }>();
+
+  constructor(private readonly maxEntries = 100_000) {}
+
+  get(text: string): { metricPrefix: string; labels: Record<string, string> } | undefined {
+    return this.entries.get(text);
+  }
+
+  /** Stores copies detached from the request body (slices would keep the whole body alive). */
+  set(
+    text: string,
+    metricPrefix: string,
+    labels: Record<string, string>,
+  ): { metricPrefix: string; labels: Record<string, string> } {
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    const kept: Record<string, string> = {};
+    for (const k in labels) kept[detach(k)] = detach(labels[k] as string);
+    const entry = { metricPrefix: detach(metricPrefix), labels: Object.freeze(kept) };
+    this.entries.set(detach(text), entry);
+    return entry;
+  }
+}
+
+/** A flat copy of a string: V8 keeps a slice's parent string alive, the copy does not. */
+function detach(s: string): string {
+  return ` ${s}`.slice(1);
 }
 
 export interface LineError {
@@ -208,9 +244,17 @@ class Parser {
       return;
     }
 
+    const cache = this.options.series;
+    const seriesEnd = cache ? this.seriesPartEnd(i) : -1;
+    const known = cache && seriesEnd > i ? cache.get(s.slice(i, seriesEnd)) : undefined;
+    if (known) {
+      this.i = seriesEnd;
+      this.parseFields(known.metricPrefix, known.labels);
+      return;
+    }
     const measurement = this.readName(MEASUREMENT, 'measurement');
     if (measurement === '') this.fail(i, 'missing measurement name');
-    const labels: Record<string, string> = {};
+    let labels: Record<string, string> = {};
     c = this.code(this.i);
     while (c === COMMA) {
       const keyPos = ++this.i;
@@ -225,11 +269,31 @@ class Parser {
       labels[label] = value;
       c = this.code(this.i);
     }
+    let metricPrefix = `${sanitize(measurement, true, true)}_`;
+    if (cache && this.i === seriesEnd && c === SPACE) {
+      ({ metricPrefix, labels } = cache.set(s.slice(i, seriesEnd), metricPrefix, labels));
+    }
+    this.parseFields(metricPrefix, labels);
+  }
+
+  /** Where a line's series part ends: its first space that is not escaped (or the line's end). */
+  private seriesPartEnd(start: number): number {
+    const s = this.s;
+    let i = start;
+    for (;;) {
+      const c = i < this.n ? s.charCodeAt(i) : -1;
+      if (c === SPACE || c === NL || c === CR || c === -1) return i;
+      i += c === BACKSLASH ? 2 : 1;
+    }
+  }
+
+  /** The fields and timestamp after a point's series part; `i` is at the space before them. */
+  private parseFields(metricPrefix: string, labels: Record<string, string>): void {
+    let c = this.code(this.i);
     if (c !== SPACE) this.fail(this.i, 'missing fields: expected a space and field=value pairs');
     while (c === SPACE) c = this.code(++this.i);
     if (Parser.isEol(c)) this.fail(this.i, 'missing fields: expected field=value pairs');
 
-    const metricPrefix = `${sanitize(measurement, true, true)}_`;
     const first = this.samples.length;
     for (;;) {
       const keyPos = this.i;

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { uncompress } from 'snappyjs';
 import { StellwerkError } from '../../errors.ts';
 import type { MetricsReceiverOptions } from '../metrics-receiver.ts';
+import { LabelSetCache } from './label-set-cache.ts';
 import { describe, toMetricSamples } from './to-samples.ts';
 import { decodeWriteRequest, ProtobufError, type WriteRequest } from './write-request.ts';
 
@@ -32,11 +33,12 @@ export async function remoteWriteReceiver(app: FastifyInstance, options: Metrics
   app.setErrorHandler((err, req, reply) => sendRemoteWriteError(req, reply, err));
 
   let warnedHistograms = false;
+  const labelSets = new LabelSetCache();
 
   app.post('/api/v1/write', { config: { scope: 'ingest' }, bodyLimit: options.maxBodyBytes }, async (req, reply) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     checkHeaders(req);
-    const request = decodeBody(raw, options.maxBodyBytes);
+    const request = decodeBody(raw, options.maxBodyBytes, labelSets);
     const converted = toMetricSamples(request);
     if (converted.histograms > 0 || converted.exemplars > 0) {
       options.metrics.valuesSkipped.inc({ receiver: 'remote_write', reason: 'native_histogram' }, converted.histograms);
@@ -96,7 +98,7 @@ function checkHeaders(req: FastifyRequest): void {
 }
 
 /** Snappy block decode with the size cap checked from the header before allocating, then protobuf. */
-export function decodeBody(raw: Buffer, maxBytes: number): WriteRequest {
+export function decodeBody(raw: Buffer, maxBytes: number, labelSets?: LabelSetCache): WriteRequest {
   if (raw.length === 0) {
     throw new StellwerkError('STW_ERR_BAD_REQUEST', 'The body is empty; expected a snappy-compressed WriteRequest.');
   }
@@ -117,7 +119,7 @@ export function decodeBody(raw: Buffer, maxBytes: number): WriteRequest {
     );
   }
   try {
-    return decodeWriteRequest(proto);
+    return decodeWriteRequest(proto, labelSets);
   } catch (err) {
     if (err instanceof ProtobufError) {
       throw new StellwerkError(

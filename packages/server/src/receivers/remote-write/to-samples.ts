@@ -1,5 +1,5 @@
 import type { MetricMetadata, MetricSample, MetricType } from '@stellwerk/contracts';
-import type { WriteRequest } from './write-request.ts';
+import type { RemoteWriteLabel, WriteRequest } from './write-request.ts';
 
 /** Index = the remote-write MetricType enum number. */
 const METRIC_TYPES: readonly MetricType[] = [
@@ -28,6 +28,34 @@ export interface ConvertedWrite {
   exemplars: number;
 }
 
+interface MappedLabels {
+  metric: string | undefined;
+  labels: Record<string, string>;
+  problem: string | null;
+}
+
+/**
+ * Mappings of label lists shared across requests (LabelSetCache): the same labels object
+ * for the same series, request after request, is what lets later stages cache by identity.
+ */
+const mappedShared = new WeakMap<RemoteWriteLabel[], MappedLabels>();
+
+function mapLabels(list: readonly RemoteWriteLabel[]): MappedLabels {
+  let metric: string | undefined;
+  const labels: Record<string, string> = {};
+  let problem: string | null = null;
+  for (const l of list) {
+    if (l.name === '__name__') {
+      metric = l.value;
+    } else if (l.value !== '') {
+      if (Object.hasOwn(labels, l.name)) problem = `label "${l.name}" appears twice`;
+      labels[l.name] = l.value;
+    }
+  }
+  if (metric === undefined || metric === '') problem ??= 'it has no __name__ label';
+  return { metric, labels, problem };
+}
+
 /**
  * Maps a WriteRequest to Stellwerk's records: `__name__` becomes the metric, the other labels
  * stay labels. Empty label values are dropped, because Prometheus treats `l=""` as "no label l"
@@ -48,18 +76,15 @@ export function toMetricSamples(req: WriteRequest): ConvertedWrite {
     out.histograms += ts.histograms;
     out.exemplars += ts.exemplars;
     if (ts.samples.length === 0) continue;
-    let metric: string | undefined;
-    const labels: Record<string, string> = {};
-    let problem: string | null = null;
-    for (const l of ts.labels) {
-      if (l.name === '__name__') {
-        metric = l.value;
-      } else if (l.value !== '') {
-        if (Object.hasOwn(labels, l.name)) problem = `label "${l.name}" appears twice`;
-        labels[l.name] = l.value;
+    let mapped = ts.shared ? mappedShared.get(ts.labels) : undefined;
+    if (!mapped) {
+      mapped = mapLabels(ts.labels);
+      if (ts.shared) {
+        Object.freeze(mapped.labels);
+        mappedShared.set(ts.labels, mapped);
       }
     }
-    if (metric === undefined || metric === '') problem ??= 'it has no __name__ label';
+    const { metric, labels, problem } = mapped;
     if (problem) {
       out.problems.push(`timeseries ${i} (${describe(metric, labels)}): ${problem}`);
       out.droppedSamples += ts.samples.length;

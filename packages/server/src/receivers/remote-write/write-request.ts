@@ -15,6 +15,8 @@
  * not decoded (see index.ts for why).
  */
 
+import type { LabelSetCache } from './label-set-cache.ts';
+
 export interface RemoteWriteLabel {
   name: string;
   value: string;
@@ -29,7 +31,9 @@ export interface RemoteWriteSample {
 }
 
 export interface RemoteWriteSeries {
+  /** Frozen and shared with other requests when it came from a LabelSetCache (`shared`). */
   labels: RemoteWriteLabel[];
+  shared?: boolean;
   samples: RemoteWriteSample[];
   exemplars: number;
   histograms: number;
@@ -189,7 +193,8 @@ class Reader {
   }
 }
 
-export function decodeWriteRequest(body: Uint8Array): WriteRequest {
+/** `cache`, when given, lets series whose labels were seen before skip decoding them. */
+export function decodeWriteRequest(body: Uint8Array, cache?: LabelSetCache): WriteRequest {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const r = new Reader(buf);
   const end = buf.length;
@@ -199,21 +204,30 @@ export function decodeWriteRequest(body: Uint8Array): WriteRequest {
     const t = r.tag(end);
     const field = t >>> 3;
     const wt = t & 7;
-    if (field === 1) timeseries.push(readTimeSeries(r, r.sub(end, wt, 'WriteRequest.timeseries')));
+    if (field === 1) timeseries.push(readTimeSeries(r, r.sub(end, wt, 'WriteRequest.timeseries'), cache));
     else if (field === 3) metadata.push(readMetadata(r, r.sub(end, wt, 'WriteRequest.metadata')));
     else r.skip(wt, end);
   }
   return { timeseries, metadata };
 }
 
-function readTimeSeries(r: Reader, end: number): RemoteWriteSeries {
+const LABEL_TAG = (1 << 3) | WIRE_LEN;
+
+function readTimeSeries(r: Reader, end: number, cache?: LabelSetCache): RemoteWriteSeries {
   const series: RemoteWriteSeries = { labels: [], samples: [], exemplars: 0, histograms: 0 };
+  if (cache) readCachedLabels(r, end, cache, series);
   while (r.pos < end) {
     const t = r.tag(end);
     const field = t >>> 3;
     const wt = t & 7;
-    if (field === 1) series.labels.push(readLabel(r, r.sub(end, wt, 'TimeSeries.labels')));
-    else if (field === 2) series.samples.push(readSample(r, r.sub(end, wt, 'TimeSeries.samples')));
+    if (field === 1) {
+      // A label after other fields (not how Prometheus writes): never add to a shared list.
+      if (series.shared) {
+        series.labels = [...series.labels];
+        series.shared = false;
+      }
+      series.labels.push(readLabel(r, r.sub(end, wt, 'TimeSeries.labels')));
+    } else if (field === 2) series.samples.push(readSample(r, r.sub(end, wt, 'TimeSeries.samples')));
     else if (field === 3 && wt === WIRE_LEN) {
       series.exemplars++;
       r.skip(wt, end);
@@ -223,6 +237,33 @@ function readTimeSeries(r: Reader, end: number): RemoteWriteSeries {
     } else r.skip(wt, end);
   }
   return series;
+}
+
+/**
+ * The labels a series starts with, as one run of bytes: looked up in the cache, decoded and
+ * added on a miss. Lengths are checked as in the plain path, with the same errors.
+ */
+function readCachedLabels(r: Reader, end: number, cache: LabelSetCache, series: RemoteWriteSeries): void {
+  const start = r.pos;
+  while (r.pos < end && r.buf[r.pos] === LABEL_TAG) {
+    r.pos++;
+    const n = r.length(end);
+    r.pos += n;
+  }
+  const labelsEnd = r.pos;
+  if (labelsEnd === start) return;
+  const hit = cache.get(r.buf, start, labelsEnd);
+  if (hit) {
+    series.labels = hit;
+  } else {
+    r.pos = start;
+    while (r.pos < labelsEnd) {
+      const t = r.tag(labelsEnd);
+      series.labels.push(readLabel(r, r.sub(labelsEnd, t & 7, 'TimeSeries.labels')));
+    }
+    series.labels = cache.set(r.buf, start, labelsEnd, series.labels);
+  }
+  series.shared = true;
 }
 
 function readLabel(r: Reader, end: number): RemoteWriteLabel {
