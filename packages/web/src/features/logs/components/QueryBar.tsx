@@ -1,5 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
-import { useDismiss } from '../../../shared/components/useDismiss.ts';
+import { QueryInputBar, QuerySyntaxHelp } from '../../../shared/components/QueryInputBar.tsx';
 
 interface Props {
   query: string;
@@ -10,61 +9,33 @@ interface Props {
 }
 
 export function QueryBar({ query, onSubmit, error, busy }: Props) {
-  const [text, setText] = useState(query);
-  const [help, setHelp] = useState(false);
-  const helpRef = useRef<HTMLDivElement>(null);
-  useDismiss(helpRef, help, () => setHelp(false));
-
-  // The URL is the source of truth: follow it on back/forward and facet clicks.
-  useEffect(() => setText(query), [query]);
-
   return (
-    <div className="querybar">
-      <form
-        className={`query-form${error ? ' has-error' : ''}`}
-        onSubmit={(e) => {
-          e.preventDefault();
-          onSubmit(text);
-        }}
-      >
-        <SearchIcon />
-        <input
-          className="query-input"
-          type="search"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          placeholder='Search logs: level:error service:checkout "timeout" -host:db-1 status>=500'
-          spellCheck={false}
-          autoComplete="off"
-          aria-label="Log query"
-          aria-invalid={!!error}
-          aria-describedby={error ? 'query-error' : undefined}
-          data-testid="query-input"
-        />
-        {busy && <span className="spinner" role="status" aria-label="Loading" />}
-        <button type="submit" className="btn btn-primary" data-testid="query-submit">
-          Search
-        </button>
-      </form>
-      <div className="help-anchor" ref={helpRef}>
-        <button
-          type="button"
-          className="btn btn-icon"
-          aria-expanded={help}
+    <QueryInputBar
+      value={query}
+      onSubmit={onSubmit}
+      error={error}
+      busy={busy}
+      icon={<SearchIcon />}
+      placeholder='Search logs: level:error service:checkout "timeout" -host:db-1 status>=500'
+      ariaLabel="Log query"
+      submitLabel="Search"
+      helpTitle="Query syntax"
+      help={
+        <QuerySyntaxHelp
           title="Query syntax"
-          onClick={() => setHelp((h) => !h)}
-          data-testid="query-help-button"
-        >
-          ?
-        </button>
-        {help && <SyntaxHelp />}
-      </div>
-      {error && (
-        <div className="query-error" id="query-error" role="alert" data-testid="query-error">
-          {error}
-        </div>
-      )}
-    </div>
+          examples={EXAMPLES}
+          footer="Press Enter to search. Click a facet value or a field in a row to add a filter."
+          testId="query-help"
+        />
+      }
+      errorId="query-error"
+      testIds={{
+        input: 'query-input',
+        submit: 'query-submit',
+        helpButton: 'query-help-button',
+        error: 'query-error',
+      }}
+    />
   );
 }
 
@@ -78,27 +49,6 @@ const EXAMPLES: Array<[string, string]> = [
   ['level:error AND service:api', 'both; AND is implied between terms'],
   ['(level:warn OR level:error) NOT host:db-1', 'group with parentheses'],
 ];
-
-function SyntaxHelp() {
-  return (
-    <div className="popover help-popover" data-testid="query-help">
-      <div className="popover-title">Query syntax</div>
-      <table className="help-table">
-        <tbody>
-          {EXAMPLES.map(([q, d]) => (
-            <tr key={q}>
-              <td>
-                <code>{q}</code>
-              </td>
-              <td>{d}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div className="muted">Press Enter to search. Click a facet value or a field in a row to add a filter.</div>
-    </div>
-  );
-}
 
 function SearchIcon() {
   return (

@@ -1,5 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
-import { useDismiss } from '../../../shared/components/useDismiss.ts';
+import { QueryInputBar, QuerySyntaxHelp } from '../../../shared/components/QueryInputBar.tsx';
 
 interface Props {
   filter: string;
@@ -11,58 +10,32 @@ interface Props {
 
 /** The filter box: MLflow's search grammar, run on Enter; the URL keeps it (`?filter=`). */
 export function RunFilterBar({ filter, onSubmit, error, busy }: Props) {
-  const [text, setText] = useState(filter);
-  const [help, setHelp] = useState(false);
-  const helpRef = useRef<HTMLDivElement>(null);
-  useDismiss(helpRef, help, () => setHelp(false));
-  useEffect(() => setText(filter), [filter]);
-
   return (
-    <div className="querybar">
-      <form
-        className={`query-form${error ? ' has-error' : ''}`}
-        onSubmit={(e) => {
-          e.preventDefault();
-          onSubmit(text);
-        }}
-      >
-        <input
-          className="query-input"
-          type="search"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          placeholder={`Filter runs: metrics.acc > 0.9 and params.lr = "0.01"`}
-          spellCheck={false}
-          autoComplete="off"
-          aria-label="Run filter"
-          aria-invalid={!!error}
-          aria-describedby={error ? 'runs-filter-error' : undefined}
-          data-testid="runs-filter"
+    <QueryInputBar
+      value={filter}
+      onSubmit={onSubmit}
+      error={error}
+      busy={busy}
+      placeholder={`Filter runs: metrics.acc > 0.9 and params.lr = "0.01"`}
+      ariaLabel="Run filter"
+      submitLabel="Filter"
+      helpTitle="Filter syntax"
+      help={
+        <QuerySyntaxHelp
+          title="Filter syntax (MLflow search)"
+          examples={EXAMPLES}
+          footer="Press Enter to filter. Click a column header to sort by it."
+          testId="runs-filter-help"
         />
-        {busy && <span className="spinner" role="status" aria-label="Loading" />}
-        <button type="submit" className="btn btn-primary" data-testid="runs-filter-submit">
-          Filter
-        </button>
-      </form>
-      <div className="help-anchor" ref={helpRef}>
-        <button
-          type="button"
-          className="btn btn-icon"
-          aria-expanded={help}
-          title="Filter syntax"
-          onClick={() => setHelp((h) => !h)}
-          data-testid="runs-filter-help-button"
-        >
-          ?
-        </button>
-        {help && <FilterHelp />}
-      </div>
-      {error && (
-        <div className="query-error" id="runs-filter-error" role="alert" data-testid="runs-filter-error">
-          {error}
-        </div>
-      )}
-    </div>
+      }
+      errorId="runs-filter-error"
+      testIds={{
+        input: 'runs-filter',
+        submit: 'runs-filter-submit',
+        helpButton: 'runs-filter-help-button',
+        error: 'runs-filter-error',
+      }}
+    />
   );
 }
 
@@ -75,24 +48,3 @@ const EXAMPLES: Array<[string, string]> = [
   ['metrics.`val/loss` < 0.2', 'keys with other characters go in backticks'],
   ['metrics.acc > 0.9 and params.model = "cnn"', 'clauses are joined by AND (there is no OR)'],
 ];
-
-function FilterHelp() {
-  return (
-    <div className="popover help-popover" data-testid="runs-filter-help">
-      <div className="popover-title">Filter syntax (MLflow search)</div>
-      <table className="help-table">
-        <tbody>
-          {EXAMPLES.map(([q, d]) => (
-            <tr key={q}>
-              <td>
-                <code>{q}</code>
-              </td>
-              <td>{d}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div className="muted">Press Enter to filter. Click a column header to sort by it.</div>
-    </div>
-  );
-}
