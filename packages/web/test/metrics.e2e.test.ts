@@ -7,9 +7,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../../server/test/harness.ts';
-import { launchChromium, OUTPUT_DIR, pollUntil, prepareOutput } from './browser.ts';
-
-const TOKEN_KEY = 'stellwerk.apiToken'; // the UI's sessionStorage key (src/shared/api/token.ts)
+import {
+  authHeader,
+  launchChromium,
+  OUTPUT_DIR,
+  openPage,
+  pollUntil,
+  prepareOutput,
+  waitForColoredCanvas,
+} from './browser.ts';
 
 /**
  * The server answers a direct GET /metrics with its own Prometheus exposition, so the page is
@@ -29,7 +35,7 @@ const LAST = { 'web-1': '40', 'web-2': '35' };
 describe('metrics explorer', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let browser: Browser;
-  const auth = (): Record<string, string> => (server.token ? { authorization: `Bearer ${server.token}` } : {});
+  const auth = () => authHeader(server);
 
   beforeAll(async () => {
     prepareOutput();
@@ -71,14 +77,7 @@ describe('metrics explorer', () => {
   });
 
   it('autocompletes, charts, tabulates, builds and reports errors', async () => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.setDefaultTimeout(30_000);
-    const token = server.token;
-    // The logs test covers the token prompt; here the session already holds the token.
-    if (token) await page.addInitScript(([k, t]) => sessionStorage.setItem(k, t), [TOKEN_KEY, token] as const);
+    const { page, errors: pageErrors } = await openPage(browser, server.token, { width: 1440, height: 900 });
 
     await openMetrics(page, server.url);
     await page.getByTestId('empty-no-query').waitFor();
@@ -114,18 +113,7 @@ describe('metrics explorer', () => {
     expect(legend.some((t) => t.includes('host="web-2"'))).toBe(true);
 
     // uPlot drew the lines: the canvas has saturated (series-colored) pixels, not just grey grid.
-    await page.waitForFunction(() => {
-      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="metrics-chart"] canvas');
-      const ctx = canvas?.getContext('2d');
-      if (!canvas || !ctx || canvas.width === 0) return false;
-      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      let colored = 0;
-      for (let i = 0; i < px.length; i += 4) {
-        const [r = 0, g = 0, b = 0, a = 0] = [px[i], px[i + 1], px[i + 2], px[i + 3]];
-        if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 80) colored++;
-      }
-      return colored > 200;
-    });
+    await waitForColoredCanvas(page, '[data-testid="metrics-chart"] canvas', 200);
 
     // Hover shows both series' values at that instant.
     const over = page.locator('[data-testid="metrics-chart"] .u-over');
@@ -195,7 +183,7 @@ describe('metrics explorer', () => {
     await page.getByTestId('empty-bad-query').waitFor();
 
     expect(pageErrors).toEqual([]);
-    await context.close();
+    await page.context().close();
   });
 
   it('shows how to send metrics when there are none', async () => {

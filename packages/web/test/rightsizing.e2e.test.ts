@@ -6,12 +6,11 @@
  * instead) and draw the bars; the step's Resources tab must mark the spike on its memory chart;
  * the runs list's right-sizing view shows the experiment's steps. Needs `npm run build:web` first.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../../server/test/harness.ts';
-import { launchChromium, OUTPUT_DIR, pollUntil, prepareOutput } from './browser.ts';
+import { authHeader, launchChromium, nativeCall, OUTPUT_DIR, openPage, pollUntil, prepareOutput } from './browser.ts';
 
-const TOKEN_KEY = 'stellwerk.apiToken'; // the UI's sessionStorage key (src/shared/api/token.ts)
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 const SAMPLE_MS = 10_000;
@@ -58,29 +57,12 @@ describe('right-sizing and memory spikes', () => {
   let experimentId = '';
   let pipelineId = '';
   const stepIds: Record<string, string> = {};
-  const auth = (): Record<string, string> => (server.token ? { authorization: `Bearer ${server.token}` } : {});
+  const auth = () => authHeader(server);
 
-  async function native<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { ...auth(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    expect(res.ok, `${method} ${path}: ${res.status} ${text}`).toBe(true);
-    return JSON.parse(text) as T;
-  }
+  const native = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    nativeCall<T>(server, method, path, body);
 
-  async function newPage(): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    page.setDefaultTimeout(30_000);
-    const token = server.token;
-    if (token) await page.addInitScript(([k, t]) => sessionStorage.setItem(k, t), [TOKEN_KEY, token] as const);
-    return { page, errors };
-  }
+  const newPage = () => openPage(browser, server.token);
 
   beforeAll(async () => {
     prepareOutput();

@@ -5,12 +5,20 @@
  * table, filters with the MLflow grammar, compares them (overlaid charts, param diff), opens a
  * run, and shows a pipeline's steps on the timeline. Needs `npm run build:web` first.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../../server/test/harness.ts';
-import { launchChromium, OUTPUT_DIR, pollUntil, prepareOutput } from './browser.ts';
+import {
+  authHeader,
+  launchChromium,
+  nativeCall,
+  OUTPUT_DIR,
+  openPage,
+  pollUntil,
+  prepareOutput,
+  waitForColoredCanvas,
+} from './browser.ts';
 
-const TOKEN_KEY = 'stellwerk.apiToken'; // the UI's sessionStorage key (src/shared/api/token.ts)
 const STEPS = 6;
 
 /** alpha learns well (acc ends at 0.95), beta does not (0.70); they differ in lr only. */
@@ -24,7 +32,7 @@ describe('runs pages', () => {
   let browser: Browser;
   let experimentId = '';
   const runIds: Record<string, string> = {};
-  const auth = (): Record<string, string> => (server.token ? { authorization: `Bearer ${server.token}` } : {});
+  const auth = () => authHeader(server);
 
   /** POST to the MLflow REST API, failing with the server's answer when it is not 200. */
   async function mlflow<T>(path: string, body: unknown): Promise<T> {
@@ -38,34 +46,10 @@ describe('runs pages', () => {
     return JSON.parse(text) as T;
   }
 
-  /** A native API call; `raw` sends a body that is not JSON. */
-  async function native<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    raw?: { body: string; type: string },
-  ): Promise<T> {
-    const type = raw?.type ?? (body === undefined ? undefined : 'application/json');
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { ...auth(), ...(type ? { 'content-type': type } : {}) },
-      body: raw?.body ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
-    const text = await res.text();
-    expect(res.ok, `${method} ${path}: ${res.status} ${text}`).toBe(true);
-    return JSON.parse(text) as T;
-  }
+  const native = <T>(method: string, path: string, body?: unknown, raw?: { body: string; type: string }): Promise<T> =>
+    nativeCall<T>(server, method, path, body, raw);
 
-  async function newPage(): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    page.setDefaultTimeout(30_000);
-    const token = server.token;
-    if (token) await page.addInitScript(([k, t]) => sessionStorage.setItem(k, t), [TOKEN_KEY, token] as const);
-    return { page, errors };
-  }
+  const newPage = () => openPage(browser, server.token);
 
   beforeAll(async () => {
     prepareOutput();
@@ -249,20 +233,11 @@ describe('runs pages', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="metric-card"]').length === 2);
     const accCard = page.locator('[data-testid="metric-card"][data-key="acc"]');
     expect(await accCard.getByTestId('metric-points').getAttribute('data-points')).toBe(String(STEPS));
-    await page.waitForFunction(() => {
-      const canvas = document.querySelector<HTMLCanvasElement>(
-        '[data-testid="metric-card"][data-key="acc"] [data-testid="run-metric-chart"] canvas',
-      );
-      const ctx = canvas?.getContext('2d');
-      if (!canvas || !ctx || canvas.width === 0) return false;
-      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      let colored = 0;
-      for (let i = 0; i < px.length; i += 4) {
-        const [r = 0, g = 0, b = 0, a = 0] = [px[i], px[i + 1], px[i + 2], px[i + 3]];
-        if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 80) colored++;
-      }
-      return colored > 100;
-    });
+    await waitForColoredCanvas(
+      page,
+      '[data-testid="metric-card"][data-key="acc"] [data-testid="run-metric-chart"] canvas',
+      100,
+    );
     // By time instead of step: same points, the choice kept in the URL.
     await page.getByTestId('axis-time').click();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('x') === 'time');
