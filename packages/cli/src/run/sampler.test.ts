@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reapedChildrenCpuSeconds, TreeSampler, treePids } from './sampler.ts';
+import { readProcess, reapedChildrenCpuSeconds, TreeSampler, treePids } from './sampler.ts';
 
 const MiB = 1024 * 1024;
 const limits = { memoryLimitBytes: 8 * 1024 * MiB, cpuLimitCores: 2 };
@@ -36,6 +37,26 @@ async function poll<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise<
 }
 
 describe('process tree sampler', () => {
+  it('leaves out exited processes not yet reaped (zombies): they hold no memory', async () => {
+    // `exec sleep` replaces the shell, and sleep never reaps the child it inherited.
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & exec sleep 30'], { stdio: 'ignore' });
+    children.push(parent);
+    const root = parent.pid as number;
+    const zombie = await poll(() => {
+      const kid = treePids(root).find((p) => p !== root);
+      if (kid === undefined) return undefined;
+      try {
+        return readFileSync(`/proc/${kid}/stat`, 'utf8').includes(') Z ') ? kid : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    expect(readProcess(zombie)).toBeUndefined();
+    const sample = new TreeSampler(root, limits, Date.now()).sample();
+    expect(sample?.processes).toBe(1);
+    expect(sample?.rssBytes).toBeGreaterThan(0);
+  });
+
   it('sums CPU, memory, threads and processes over the whole tree', async () => {
     const root = startTree();
     const sampler = new TreeSampler(root, limits, Date.now());

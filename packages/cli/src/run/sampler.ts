@@ -53,6 +53,9 @@ export function readProcess(pid: number, proc = '/proc'): ProcessReading | undef
   const stat = readText(`${proc}/${pid}/stat`);
   if (stat === undefined) return undefined;
   const f = statFields(stat);
+  // A process that has exited but is not reaped yet (zombie) holds no memory and no files:
+  // reading it would put a zero-memory sample at the end of every run.
+  if (f[0] === 'Z' || f[0] === 'X') return undefined;
   // Field numbers as in proc(5), minus the three before the fields slice.
   const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
   const status = readText(`${proc}/${pid}/status`) ?? '';
