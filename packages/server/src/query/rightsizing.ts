@@ -35,85 +35,87 @@ function roundMiB(n: number): number {
   return Math.ceil(n / MIB) * MIB;
 }
 
-export function judgeMemory(
-  a: Pick<UsageAggregate, 'memP50' | 'memP95' | 'memMax' | 'memLimitBytes'>,
-): ResourceVerdict {
-  const base = { p50: a.memP50, p95: a.memP95, max: a.memMax, limit: a.memLimitBytes };
-  const limit = a.memLimitBytes;
+type Measured = Pick<ResourceVerdict, 'p50' | 'p95' | 'max' | 'limit'>;
+
+/** What one resource's rules concluded, given a known limit. */
+interface Judgement {
+  utilization: number;
+  under: boolean;
+  over: boolean;
+  /** What to give the step instead, when it is under or over. */
+  suggestion: number;
+  reasons: { under: string; over: string; ok: string };
+}
+
+/** The verdict both resources share: unknown without a limit, else under before over before ok. */
+function verdict(measured: Measured, judge: (limit: number) => Judgement, unknownReason: string): ResourceVerdict {
+  const limit = measured.limit;
   if (limit === null || !(limit > 0)) {
-    return {
-      ...base,
-      utilization: null,
-      flag: 'unknown',
-      suggestion: null,
-      reason: 'No memory limit or host capacity was recorded.',
-    };
+    return { ...measured, utilization: null, flag: 'unknown', suggestion: null, reason: unknownReason };
   }
-  const r = RIGHTSIZING_RULES;
-  const peakShare = a.memMax / limit;
-  const suggestion = roundMiB(a.memMax * r.headroom);
-  if (peakShare > r.memoryUnderAbove) {
-    return {
-      ...base,
-      utilization: peakShare,
-      flag: 'under',
-      suggestion,
-      reason: `Peak ${bytesText(a.memMax)} is ${Math.round(peakShare * 100)} % of the ${bytesText(limit)} limit; raise it to about ${bytesText(suggestion)} before a larger input is OOM-killed.`,
-    };
-  }
-  if (a.memP95 / limit < r.memoryOverBelow) {
-    return {
-      ...base,
-      utilization: peakShare,
-      flag: 'over',
-      suggestion,
-      reason: `p95 ${bytesText(a.memP95)} uses ${Math.round((a.memP95 / limit) * 100)} % of the ${bytesText(limit)} limit; about ${bytesText(suggestion)} (peak + 25 %) would do.`,
-    };
-  }
+  const j = judge(limit);
+  const flag = j.under ? 'under' : j.over ? 'over' : 'ok';
   return {
-    ...base,
-    utilization: peakShare,
-    flag: 'ok',
-    suggestion: null,
-    reason: 'Memory fits its limit with headroom.',
+    ...measured,
+    utilization: j.utilization,
+    flag,
+    suggestion: flag === 'ok' ? null : j.suggestion,
+    reason: j.reasons[flag],
   };
 }
 
-export function judgeCpu(a: Pick<UsageAggregate, 'cpuP50' | 'cpuP95' | 'cpuMax' | 'cpuLimitCores'>): ResourceVerdict {
-  const base = { p50: a.cpuP50, p95: a.cpuP95, max: a.cpuMax, limit: a.cpuLimitCores };
-  const limit = a.cpuLimitCores;
-  if (limit === null || !(limit > 0)) {
-    return {
-      ...base,
-      utilization: null,
-      flag: 'unknown',
-      suggestion: null,
-      reason: 'No CPU limit or host capacity was recorded.',
-    };
-  }
+export function judgeMemory(
+  a: Pick<UsageAggregate, 'memP50' | 'memP95' | 'memMax' | 'memLimitBytes'>,
+): ResourceVerdict {
   const r = RIGHTSIZING_RULES;
-  const share = a.cpuP95 / limit;
-  const suggestion = Math.max(r.minCores, Math.ceil(a.cpuP95 * r.headroom * 10) / 10);
-  const cores = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} cores`;
-  if (share > r.cpuUnderAbove) {
-    return {
-      ...base,
-      utilization: share,
-      flag: 'under',
-      suggestion,
-      reason: `p95 ${cores(a.cpuP95)} is ${Math.round(share * 100)} % of ${cores(limit)}; the step is CPU-bound: give it about ${cores(suggestion)} or more.`,
-    };
-  }
-  if (share < r.cpuOverBelow) {
-    return {
-      ...base,
-      utilization: share,
-      flag: 'over',
-      suggestion,
-      reason: `p95 ${cores(a.cpuP95)} is ${Math.round(share * 100)} % of ${cores(limit)}; about ${cores(suggestion)} would do.`,
-    };
-  }
-  return { ...base, utilization: share, flag: 'ok', suggestion: null, reason: 'CPU use fits what the step has.' };
+  return verdict(
+    { p50: a.memP50, p95: a.memP95, max: a.memMax, limit: a.memLimitBytes },
+    (limit) => {
+      const peakShare = a.memMax / limit;
+      const p95Share = a.memP95 / limit;
+      const suggestion = roundMiB(a.memMax * r.headroom);
+      return {
+        utilization: peakShare,
+        under: peakShare > r.memoryUnderAbove,
+        over: p95Share < r.memoryOverBelow,
+        suggestion,
+        reasons: {
+          under: `Peak ${bytesText(a.memMax)} is ${Math.round(peakShare * 100)} % of the ${bytesText(limit)} limit; raise it to about ${bytesText(suggestion)} before a larger input is OOM-killed.`,
+          over: `p95 ${bytesText(a.memP95)} uses ${Math.round(p95Share * 100)} % of the ${bytesText(limit)} limit; about ${bytesText(suggestion)} (peak + 25 %) would do.`,
+          ok: 'Memory fits its limit with headroom.',
+        },
+      };
+    },
+    'No memory limit or host capacity was recorded.',
+  );
+}
+
+function coresText(n: number): string {
+  return `${n.toFixed(n < 10 ? 2 : 1)} cores`;
+}
+
+export function judgeCpu(a: Pick<UsageAggregate, 'cpuP50' | 'cpuP95' | 'cpuMax' | 'cpuLimitCores'>): ResourceVerdict {
+  const r = RIGHTSIZING_RULES;
+  return verdict(
+    { p50: a.cpuP50, p95: a.cpuP95, max: a.cpuMax, limit: a.cpuLimitCores },
+    (limit) => {
+      const share = a.cpuP95 / limit;
+      const suggestion = Math.max(r.minCores, Math.ceil(a.cpuP95 * r.headroom * 10) / 10);
+      const used = `p95 ${coresText(a.cpuP95)} is ${Math.round(share * 100)} % of ${coresText(limit)}`;
+      return {
+        utilization: share,
+        under: share > r.cpuUnderAbove,
+        over: share < r.cpuOverBelow,
+        suggestion,
+        reasons: {
+          under: `${used}; the step is CPU-bound: give it about ${coresText(suggestion)} or more.`,
+          over: `${used}; about ${coresText(suggestion)} would do.`,
+          ok: 'CPU use fits what the step has.',
+        },
+      };
+    },
+    'No CPU limit or host capacity was recorded.',
+  );
 }
 
 export function rightsize(a: UsageAggregate): RightsizingRow {
