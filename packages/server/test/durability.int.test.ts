@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/store/sql.ts';
 import { startTestServer } from './harness.ts';
-import { eventually, get } from './http.ts';
-import { isAlive, startCli, waitForExit } from './process.ts';
+import { eventually } from './http.ts';
+import { ackedWrites, writeThenKill } from './kill-cycle.ts';
+import { startCli, waitForExit } from './process.ts';
 
 const BATCH = 100;
 const dirs: string[] = [];
@@ -13,38 +14,23 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** Posts batches with unique ids until stopped; returns the ids the server acknowledged. */
+/** Posts batches with unique ids until stopped; `acked` holds the ids the server acknowledged. */
 function writeStream(url: string, prefix: string) {
-  const acked: string[] = [];
-  let stopped = false;
-  let n = 0;
-  const loop = async () => {
-    while (!stopped) {
-      const id = `${prefix}-${n++}`;
+  return ackedWrites(
+    (seq) => `${prefix}-${seq}`,
+    async (id) => {
       const body = Array.from({ length: BATCH }, (_, i) =>
         JSON.stringify({ msg: `durable ${id} ${i}`, batch: id }),
       ).join('\n');
-      try {
-        const res = await fetch(`${url}/api/v1/logs?service=durability`, {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/x-ndjson' },
-        });
-        await res.text();
-        if (res.status === 200) acked.push(id);
-      } catch {
-        // The server is gone (killed): unacknowledged, so nothing is promised for this batch.
-      }
-    }
-  };
-  const done = Promise.all([loop(), loop()]);
-  return {
-    acked,
-    stop: async () => {
-      stopped = true;
-      await done;
+      const res = await fetch(`${url}/api/v1/logs?service=durability`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      await res.text();
+      return res.status === 200;
     },
-  };
+  );
 }
 
 async function batchCounts(dataDir: string): Promise<Map<string, number>> {
@@ -65,19 +51,14 @@ describe('durability', () => {
     dirs.push(dataDir);
     const acked: string[] = [];
     for (let cycle = 0; cycle < 5; cycle++) {
-      const server = await startCli(['--data-dir', dataDir]);
-      const health = await get(`${server.url}/healthz`);
-      const enginePid = health.json.engine.pid as number;
-      expect(isAlive(enginePid)).toBe(true);
-      const stream = writeStream(server.url, `c${cycle}`);
       // Let some batches be acknowledged, then kill everything mid-stream.
-      await eventually(async () => (stream.acked.length >= 5 + cycle * 2 ? true : undefined), 60_000, 'acked batches');
-      server.child.kill('SIGKILL');
-      process.kill(enginePid, 'SIGKILL');
-      await waitForExit(server.child);
-      await stream.stop();
-      await eventually(async () => (isAlive(enginePid) ? undefined : true), 10_000, 'engine exit');
-      acked.push(...stream.acked);
+      acked.push(
+        ...(await writeThenKill({
+          args: ['--data-dir', dataDir],
+          write: (url) => writeStream(url, `c${cycle}`),
+          minAcked: 5 + cycle * 2,
+        })),
+      );
     }
     const counts = await batchCounts(dataDir);
     const missing = acked.filter((id) => counts.get(id) !== BATCH);

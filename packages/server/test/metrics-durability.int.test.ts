@@ -5,8 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MetricsRepository } from '../src/store/metrics-repository.ts';
 import { sql } from '../src/store/sql.ts';
 import { startTestServer } from './harness.ts';
-import { eventually, get } from './http.ts';
-import { isAlive, startCli, waitForExit } from './process.ts';
+import { ackedWrites, writeThenKill } from './kill-cycle.ts';
 
 /*
  * Metric writes acknowledged before kill -9 of server and engine are all stored, once, and
@@ -23,33 +22,18 @@ afterAll(() => {
 
 /** Posts line-protocol batches (one series each, POINTS points a minute apart) until stopped. */
 function writeStream(url: string, prefix: string, startMs: number) {
-  const acked: string[] = [];
-  let stopped = false;
-  let n = 0;
-  const loop = async () => {
-    while (!stopped) {
-      const id = `${prefix}_${n++}`;
+  return ackedWrites(
+    (seq) => `${prefix}_${seq}`,
+    async (id, seq) => {
       const lines = Array.from(
         { length: POINTS },
-        (_, i) => `durable,batch=${id} v=${i + 1} ${startMs + i * MIN + (n % 60) * 1000}000000`,
+        (_, i) => `durable,batch=${id} v=${i + 1} ${startMs + i * MIN + ((seq + 1) % 60) * 1000}000000`,
       ).join('\n');
-      try {
-        const res = await fetch(`${url}/write?db=d`, { method: 'POST', body: lines });
-        await res.text();
-        if (res.status === 204) acked.push(id);
-      } catch {
-        // Killed: unacknowledged, so nothing is promised for this batch.
-      }
-    }
-  };
-  const done = Promise.all([loop(), loop()]);
-  return {
-    acked,
-    stop: async () => {
-      stopped = true;
-      await done;
+      const res = await fetch(`${url}/write?db=d`, { method: 'POST', body: lines });
+      await res.text();
+      return res.status === 204;
     },
-  };
+  );
 }
 
 describe('metrics durability', () => {
@@ -59,16 +43,14 @@ describe('metrics durability', () => {
     const startMs = Math.floor((Date.now() - 3 * 3_600_000) / MIN) * MIN;
     const acked: string[] = [];
     for (let cycle = 0; cycle < 3; cycle++) {
-      const server = await startCli(['--data-dir', dataDir], { STELLWERK_METRICS__ROLLUP_INTERVAL: '200ms' });
-      const enginePid = (await get(`${server.url}/healthz`)).json.engine.pid as number;
-      const stream = writeStream(server.url, `c${cycle}`, startMs);
-      await eventually(async () => (stream.acked.length >= 10 ? true : undefined), 60_000, 'acked batches');
-      server.child.kill('SIGKILL');
-      process.kill(enginePid, 'SIGKILL');
-      await waitForExit(server.child);
-      await stream.stop();
-      await eventually(async () => (isAlive(enginePid) ? undefined : true), 10_000, 'engine exit');
-      acked.push(...stream.acked);
+      acked.push(
+        ...(await writeThenKill({
+          args: ['--data-dir', dataDir],
+          env: { STELLWERK_METRICS__ROLLUP_INTERVAL: '200ms' },
+          write: (url) => writeStream(url, `c${cycle}`, startMs),
+          minAcked: 10,
+        })),
+      );
     }
 
     const server = await startTestServer({ dataDir, overrides: { scrape: { self: false } } });
