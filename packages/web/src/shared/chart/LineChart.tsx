@@ -5,6 +5,7 @@ import type { DataFrame, Field } from '../frame/frame.ts';
 import { formatShort } from '../time/range.ts';
 import './chart.css';
 import { formatAxis, formatValue } from './format.ts';
+import { mountPlot, selectSpanHook } from './uplot-mount.ts';
 
 /** What the x values are: epoch milliseconds, or plain numbers such as training steps. */
 export type XKind = 'time' | 'number';
@@ -155,28 +156,10 @@ export function LineChart({
         // drawClear runs before the grid and the series, so bands sit underneath both.
         drawClear: [(u) => drawBands(u, bandsRef.current)],
         setCursor: [(u) => renderTooltip(u, tip.current, fields.current, fmt.current, bandsRef.current)],
-        setSelect: [
-          (u) => {
-            if (u.select.width < 4 || !select.current) return;
-            const a = u.posToVal(u.select.left, 'x');
-            const b = u.posToVal(u.select.left + u.select.width, 'x');
-            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            select.current(Math.floor(a), Math.ceil(b));
-          },
-        ],
+        setSelect: [selectSpanHook(select)],
       },
     };
-    const u = new uPlot(opts, toAligned(frame, fields.current), el);
-    plot.current = u;
-    const ro = new ResizeObserver(() => {
-      if (el.clientWidth > 0) u.setSize({ width: el.clientWidth, height });
-    });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      u.destroy();
-      plot.current = null;
-    };
+    return mountPlot(opts, toAligned(frame, fields.current), el, plot);
   }, [signature, height, xKind, points, spanGaps, xIntegers]);
 
   useEffect(() => {

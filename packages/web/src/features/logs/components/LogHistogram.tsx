@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { mountPlot, selectSpanHook } from '../../../shared/chart/uplot-mount.ts';
 import { type DataFrame, requireField } from '../../../shared/frame/frame.ts';
 import { LEVEL_GROUPS } from '../api/logsApi.ts';
 
@@ -71,28 +72,10 @@ export function LogHistogram({ frame, fromMs, toMs, height = 130, onSelect, test
         })),
       ],
       hooks: {
-        setSelect: [
-          (u) => {
-            if (u.select.width < 4 || !select.current) return;
-            const a = u.posToVal(u.select.left, 'x');
-            const b = u.posToVal(u.select.left + u.select.width, 'x');
-            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            select.current(Math.floor(a), Math.ceil(b));
-          },
-        ],
+        setSelect: [selectSpanHook(select)],
       },
     };
-    const u = new uPlot(opts, [[], [], [], []], el);
-    plot.current = u;
-    const ro = new ResizeObserver(() => {
-      if (el.clientWidth > 0) u.setSize({ width: el.clientWidth, height });
-    });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      u.destroy();
-      plot.current = null;
-    };
+    return mountPlot(opts, [[], [], [], []], el, plot);
   }, [height]);
 
   useEffect(() => {
