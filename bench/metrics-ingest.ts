@@ -3,12 +3,16 @@
  * Stellwerk, InfluxDB 1.6 and VictoriaMetrics in the same run: field values/s at 1, 2 and 4
  * connections, bytes per sample on disk, and three dashboard queries on each.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCli, waitForExit } from '../packages/server/test/process.ts';
-import { cpuSecondsOf, fmt, percentile, postAll } from './lib/measure.ts';
-import { diskBytes, type Peer, startInflux, startVictoria } from './lib/peers.ts';
+import {
+  CONNECTIONS,
+  cpuMeter,
+  type MeasuredPeer,
+  ratesByConnections,
+  startStellwerk,
+  withTarget,
+} from './lib/ingest-run.ts';
+import { fmt, percentile } from './lib/measure.ts';
+import { diskBytes, startInflux, startVictoria } from './lib/peers.ts';
 import { cpuBatches } from './lib/tsbs-cpu.ts';
 
 const HOSTS = 100;
@@ -17,7 +21,7 @@ const BATCHES_PER_SETTING = Number(process.env.BENCH_METRICS_BATCHES ?? 20);
 
 interface Target {
   name: string;
-  start(dir: string): Promise<(Peer & { writeUrl: string; okStatus: number; pids?: number[] }) | null>;
+  start(dir: string): Promise<(MeasuredPeer & { writeUrl: string; okStatus: number }) | null>;
   queries(host: string, startS: number, endS: number): Array<{ name: string; url: string }>;
 }
 
@@ -40,18 +44,8 @@ const TARGETS: Target[] = [
   {
     name: 'Stellwerk',
     async start(dir) {
-      const server = await startCli(['--data-dir', dir], { STELLWERK_INGEST__QUEUE_MAX_RECORDS: '2000000' });
-      const health = (await (await fetch(`${server.url}/healthz`)).json()) as { engine: { pid: number } };
-      return {
-        url: server.url,
-        pids: [server.child.pid as number, health.engine.pid],
-        writeUrl: `${server.url}/write?db=bench`,
-        okStatus: 204,
-        stop: async () => {
-          server.child.kill('SIGTERM');
-          await waitForExit(server.child);
-        },
-      };
+      const p = await startStellwerk(dir);
+      return { ...p, writeUrl: `${p.url}/write?db=bench`, okStatus: 204 };
     },
     queries: (host, _s, e) => promql('', e, host),
   },
@@ -94,50 +88,50 @@ export async function benchMetricsIngest(): Promise<void> {
   const perSetting = values / 3;
   const results: Record<string, Record<number, number>> = {};
   for (const target of TARGETS) {
-    const dir = mkdtempSync(join(tmpdir(), 'stw-bench-metrics-'));
-    const running = await target.start(dir);
-    if (!running) {
-      console.log(`  ${target.name}: not installed, skipped`);
-      rmSync(dir, { recursive: true, force: true });
-      continue;
-    }
-    try {
-      results[target.name] = {};
-      const cpuBefore = running.pids?.map(cpuSecondsOf);
-      for (const [i, connections] of [1, 2, 4].entries()) {
-        const slice = nsBodies.slice(i * BATCHES_PER_SETTING, (i + 1) * BATCHES_PER_SETTING);
-        const seconds = await postAll(running.writeUrl, slice, connections, {}, running.okStatus);
-        (results[target.name] as Record<number, number>)[connections] = perSetting / seconds;
-      }
-      if (running.pids && cpuBefore) {
-        const [server, engine] = running.pids.map((pid, i) => cpuSecondsOf(pid) - (cpuBefore[i] ?? 0));
-        console.log(
-          `    CPU per million values: server ${fmt(((server ?? 0) * 1e6) / values, 1)} s (parse, series, encode, HTTP), engine ${fmt(((engine ?? 0) * 1e6) / values, 1)} s (insert)`,
+    await withTarget(
+      target.name,
+      'stw-bench-metrics-',
+      target.start,
+      async (running) => {
+        const cpu = cpuMeter(running.pids);
+        const rates = await ratesByConnections(
+          running.writeUrl,
+          nsBodies,
+          BATCHES_PER_SETTING,
+          perSetting,
+          {},
+          running.okStatus,
         );
-      }
-      const line = [1, 2, 4].map((c) => `${fmt(results[target.name]?.[c] ?? 0)}`).join(' / ');
-      console.log(`  ${target.name}: ${line} field values/s at 1 / 2 / 4 connections`);
-      const endS = Math.floor(endMs / 1000);
-      const latencies: string[] = [];
-      for (const q of target.queries('host_7', Math.floor(startMs / 1000), endS)) {
-        const times: number[] = [];
-        for (let r = 0; r < 5; r++) {
-          const t = performance.now();
-          const res = await fetch(`${running.url}${q.url}`);
-          const text = await res.text();
-          if (res.status !== 200) throw new Error(`${target.name} ${q.name}: ${res.status} ${text.slice(0, 200)}`);
-          times.push(performance.now() - t);
+        results[target.name] = Object.fromEntries(CONNECTIONS.map((c, i) => [c, rates[i] ?? 0]));
+        const used = cpu();
+        if (used) {
+          const [server, engine] = used;
+          console.log(
+            `    CPU per million values: server ${fmt(((server ?? 0) * 1e6) / values, 1)} s (parse, series, encode, HTTP), engine ${fmt(((engine ?? 0) * 1e6) / values, 1)} s (insert)`,
+          );
         }
-        latencies.push(`${q.name} ${fmt(percentile(times, 50), 1)} ms`);
-      }
-      console.log(`    queries (p50 of 5): ${latencies.join('; ')}`);
-    } finally {
-      await running.stop();
-    }
-    console.log(
-      `    on disk: ${fmt(diskBytes(dir) / values, 2)} bytes per value (${fmt(values)} values, whole data directory)`,
+        const line = [1, 2, 4].map((c) => `${fmt(results[target.name]?.[c] ?? 0)}`).join(' / ');
+        console.log(`  ${target.name}: ${line} field values/s at 1 / 2 / 4 connections`);
+        const endS = Math.floor(endMs / 1000);
+        const latencies: string[] = [];
+        for (const q of target.queries('host_7', Math.floor(startMs / 1000), endS)) {
+          const times: number[] = [];
+          for (let r = 0; r < 5; r++) {
+            const t = performance.now();
+            const res = await fetch(`${running.url}${q.url}`);
+            const text = await res.text();
+            if (res.status !== 200) throw new Error(`${target.name} ${q.name}: ${res.status} ${text.slice(0, 200)}`);
+            times.push(performance.now() - t);
+          }
+          latencies.push(`${q.name} ${fmt(percentile(times, 50), 1)} ms`);
+        }
+        console.log(`    queries (p50 of 5): ${latencies.join('; ')}`);
+      },
+      (dir) =>
+        console.log(
+          `    on disk: ${fmt(diskBytes(dir) / values, 2)} bytes per value (${fmt(values)} values, whole data directory)`,
+        ),
     );
-    rmSync(dir, { recursive: true, force: true });
   }
   const ours = results.Stellwerk;
   for (const peer of ['InfluxDB 1.6', 'VictoriaMetrics 1.79']) {

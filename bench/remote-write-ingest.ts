@@ -4,12 +4,9 @@
  * run; VictoriaMetrics also takes the same samples as Prometheus text through its import
  * endpoint. Samples/s, ratios, CPU per million samples and bytes per sample on disk.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCli, waitForExit } from '../packages/server/test/process.ts';
-import { cpuSecondsOf, fmt, postAll } from './lib/measure.ts';
-import { diskBytes, type Peer, startVictoria } from './lib/peers.ts';
+import { cpuMeter, type MeasuredPeer, ratesByConnections, startStellwerk, withTarget } from './lib/ingest-run.ts';
+import { fmt } from './lib/measure.ts';
+import { diskBytes, startVictoria } from './lib/peers.ts';
 import { remoteWriteBatches } from './lib/remote-write-data.ts';
 
 const INSTANCES = 100;
@@ -22,37 +19,16 @@ const RW_HEADERS = {
   'x-prometheus-remote-write-version': '0.1.0',
 };
 
-interface Running extends Peer {
-  pids?: number[];
-}
-
 interface Target {
   name: string;
-  start(dir: string): Promise<Running | null>;
+  start(dir: string): Promise<MeasuredPeer | null>;
   path: string;
   text: boolean;
   okStatus: number;
 }
 
 const TARGETS: Target[] = [
-  {
-    name: 'Stellwerk remote_write',
-    path: '/api/v1/write',
-    text: false,
-    okStatus: 204,
-    async start(dir) {
-      const server = await startCli(['--data-dir', dir], { STELLWERK_INGEST__QUEUE_MAX_RECORDS: '2000000' });
-      const health = (await (await fetch(`${server.url}/healthz`)).json()) as { engine: { pid: number } };
-      return {
-        url: server.url,
-        pids: [server.child.pid as number, health.engine.pid],
-        stop: async () => {
-          server.child.kill('SIGTERM');
-          await waitForExit(server.child);
-        },
-      };
-    },
-  },
+  { name: 'Stellwerk remote_write', path: '/api/v1/write', text: false, okStatus: 204, start: startStellwerk },
   { name: 'VictoriaMetrics remote_write', path: '/api/v1/write', text: false, okStatus: 204, start: startVictoria },
   {
     name: 'VictoriaMetrics text import',
@@ -68,36 +44,29 @@ export async function benchRemoteWrite(): Promise<void> {
   const perSetting = data.samples / 3;
   const results: Record<string, number[]> = {};
   for (const target of TARGETS) {
-    const dir = mkdtempSync(join(tmpdir(), 'stw-bench-rw-'));
-    const running = await target.start(dir);
-    if (!running) {
-      console.log(`  ${target.name}: not installed, skipped`);
-      rmSync(dir, { recursive: true, force: true });
-      continue;
-    }
-    try {
-      const bodies = target.text ? data.texts : data.requests;
-      const headers = target.text ? { 'content-type': 'text/plain' } : RW_HEADERS;
-      const cpuBefore = running.pids?.map(cpuSecondsOf);
-      const rates: number[] = [];
-      for (const [i, connections] of [1, 2, 4].entries()) {
-        const slice = bodies.slice(i * REQUESTS_PER_SETTING, (i + 1) * REQUESTS_PER_SETTING);
-        const seconds = await postAll(`${running.url}${target.path}`, slice, connections, headers, target.okStatus);
-        rates.push(perSetting / seconds);
-      }
-      results[target.name] = rates;
-      console.log(`  ${target.name}: ${rates.map((r) => fmt(r)).join(' / ')} samples/s at 1 / 2 / 4 connections`);
-      if (running.pids && cpuBefore) {
-        const [server, engine] = running.pids.map((pid, i) => cpuSecondsOf(pid) - (cpuBefore[i] ?? 0));
-        console.log(
-          `    CPU per million samples: server ${fmt(((server ?? 0) * 1e6) / data.samples, 1)} s, engine ${fmt(((engine ?? 0) * 1e6) / data.samples, 1)} s`,
-        );
-      }
-    } finally {
-      await running.stop();
-    }
-    console.log(`    on disk: ${fmt(diskBytes(dir) / data.samples, 2)} bytes per sample (whole data directory)`);
-    rmSync(dir, { recursive: true, force: true });
+    await withTarget(
+      target.name,
+      'stw-bench-rw-',
+      target.start,
+      async (running) => {
+        const bodies = target.text ? data.texts : data.requests;
+        const headers = target.text ? { 'content-type': 'text/plain' } : RW_HEADERS;
+        const cpu = cpuMeter(running.pids);
+        const url = `${running.url}${target.path}`;
+        const rates = await ratesByConnections(url, bodies, REQUESTS_PER_SETTING, perSetting, headers, target.okStatus);
+        results[target.name] = rates;
+        console.log(`  ${target.name}: ${rates.map((r) => fmt(r)).join(' / ')} samples/s at 1 / 2 / 4 connections`);
+        const used = cpu();
+        if (used) {
+          const [server, engine] = used;
+          console.log(
+            `    CPU per million samples: server ${fmt(((server ?? 0) * 1e6) / data.samples, 1)} s, engine ${fmt(((engine ?? 0) * 1e6) / data.samples, 1)} s`,
+          );
+        }
+      },
+      (dir) =>
+        console.log(`    on disk: ${fmt(diskBytes(dir) / data.samples, 2)} bytes per sample (whole data directory)`),
+    );
   }
   const ours = results['Stellwerk remote_write'];
   for (const peer of ['VictoriaMetrics remote_write', 'VictoriaMetrics text import']) {
