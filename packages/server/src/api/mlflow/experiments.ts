@@ -1,27 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { StellwerkError } from '../../errors.ts';
 import { experimentFilterSql, experimentOrderSql } from '../../query/experiment-filter.ts';
-import { encodePageToken } from '../page-token.ts';
 import { checkKey, RUN_LIMITS } from '../run-limits.ts';
 import type { RunsPluginOptions } from '../runs-plugin-options.ts';
 import {
   invalid,
   keyValueMap,
-  maxResultsOf,
   messageOf,
+  nextPageOf,
   optionalString,
-  pageOffsetOf,
   requiredString,
+  searchPageOf,
   stringList,
   viewTypeOf,
 } from './request.ts';
+import { INGEST, READ } from './route-scopes.ts';
 import { experimentJson } from './shapes.ts';
-
-const READ = { config: { scope: 'read' as const } };
-const INGEST = { config: { scope: 'ingest' as const } };
-/** MLflow's SEARCH_MAX_RESULTS_DEFAULT and SEARCH_MAX_RESULTS_THRESHOLD. */
-const SEARCH_DEFAULT = 1000;
-const SEARCH_MAX = 50_000;
 
 /** experiments/*: create, get, get-by-name, search, list, update, delete, restore, set-experiment-tag. */
 export function experimentRoutes(app: FastifyInstance, options: RunsPluginOptions): void {
@@ -58,8 +52,7 @@ export function experimentRoutes(app: FastifyInstance, options: RunsPluginOption
   });
 
   const search = async (m: Record<string, unknown>, order: 'search' | 'id') => {
-    const limit = maxResultsOf(m, SEARCH_DEFAULT, SEARCH_MAX);
-    const offset = pageOffsetOf(m);
+    const { limit, offset } = searchPageOf(m);
     const page = await runs.searchExperiments({
       lifecycle: viewTypeOf(m, 'view_type'),
       where: order === 'search' ? experimentFilterSql(optionalString(m, 'filter') ?? '') : undefined,
@@ -70,7 +63,7 @@ export function experimentRoutes(app: FastifyInstance, options: RunsPluginOption
     });
     return {
       experiments: page.experiments.map(experimentJson),
-      ...(page.more ? { next_page_token: encodePageToken(offset + limit) } : {}),
+      ...nextPageOf(offset, limit, page.more),
     };
   };
   app.post('/experiments/search', READ, async (req) => search(messageOf(req), 'search'));

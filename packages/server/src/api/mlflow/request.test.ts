@@ -3,10 +3,12 @@ import { encodePageToken } from '../page-token.ts';
 import {
   keyValueMap,
   maxResultsOf,
+  nextPageOf,
   optionalInt,
   pageOffsetOf,
   requiredDouble,
   runIdOf,
+  searchPageOf,
   stringList,
   viewTypeOf,
 } from './request.ts';
@@ -60,5 +62,13 @@ describe('MLflow request fields', () => {
     expect(pageOffsetOf({})).toBe(0);
     expect(() => pageOffsetOf({ page_token: 'bm90IGpzb24=' })).toThrow(/Invalid page token/);
     expect(() => pageOffsetOf({ page_token: Buffer.from('{"offset":-1}').toString('base64') })).toThrow();
+  });
+
+  it('pages searches with the MLflow default and ceiling, and hands out a token only when more follow', () => {
+    expect(searchPageOf({})).toEqual({ limit: 1000, offset: 0 });
+    expect(searchPageOf({ max_results: 10, page_token: encodePageToken(20) })).toEqual({ limit: 10, offset: 20 });
+    expect(() => searchPageOf({ max_results: 50001 })).toThrow(/at most 50000/);
+    expect(pageOffsetOf({ page_token: nextPageOf(20, 10, true).next_page_token })).toBe(30);
+    expect(nextPageOf(20, 10, false)).toEqual({});
   });
 });

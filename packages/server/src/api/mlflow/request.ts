@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { StellwerkError } from '../../errors.ts';
-import { decodePageToken } from '../page-token.ts';
+import { decodePageToken, encodePageToken } from '../page-token.ts';
 
 /**
  * Reading MLflow request messages: JSON bodies for POST, query strings for GET (where every
@@ -142,4 +142,18 @@ export function maxResultsOf(m: Message, fallback: number, ceiling: number): num
 
 export function pageOffsetOf(m: Message): number {
   return decodePageToken(optionalString(m, 'page_token'));
+}
+
+/** MLflow's SEARCH_MAX_RESULTS_DEFAULT and SEARCH_MAX_RESULTS_THRESHOLD. */
+const SEARCH_DEFAULT = 1000;
+const SEARCH_MAX = 50_000;
+
+/** The page a search asks for: max_results (MLflow's default and ceiling) from page_token. */
+export function searchPageOf(m: Message): { limit: number; offset: number } {
+  return { limit: maxResultsOf(m, SEARCH_DEFAULT, SEARCH_MAX), offset: pageOffsetOf(m) };
+}
+
+/** The next_page_token of an answer, present only when more results follow this page. */
+export function nextPageOf(offset: number, limit: number, more: boolean): { next_page_token?: string } {
+  return more ? { next_page_token: encodePageToken(offset + limit) } : {};
 }

@@ -1,7 +1,6 @@
 import { type DatasetInput, RUN_STATUSES, type RunMetric, type RunStatus } from '@stellwerk/contracts';
 import type { FastifyInstance } from 'fastify';
 import { runSearchSql } from '../../query/run-filter/index.ts';
-import { encodePageToken } from '../page-token.ts';
 import { checkKey, checkParam, checkTag, checkTimeMs, RUN_LIMITS } from '../run-limits.ts';
 import type { RunsPluginOptions } from '../runs-plugin-options.ts';
 import {
@@ -11,6 +10,7 @@ import {
   maxResultsOf,
   messageList,
   messageOf,
+  nextPageOf,
   optionalInt,
   optionalString,
   pageOffsetOf,
@@ -18,15 +18,13 @@ import {
   requiredInt,
   requiredString,
   runIdOf,
+  searchPageOf,
   stringList,
   viewTypeOf,
 } from './request.ts';
+import { INGEST, READ } from './route-scopes.ts';
 import { metricJson, runInfoJson, runJson } from './shapes.ts';
 
-const READ = { config: { scope: 'read' as const } };
-const INGEST = { config: { scope: 'ingest' as const } };
-const SEARCH_DEFAULT = 1000;
-const SEARCH_MAX = 50_000;
 /** MLflow's GET_METRIC_HISTORY_MAX_RESULTS. */
 const HISTORY_MAX = 25_000;
 /** Keys MLflow's log-model requires in model_json. */
@@ -81,8 +79,7 @@ export function runRoutes(app: FastifyInstance, options: RunsPluginOptions): voi
   });
 
   const search = async (m: Message) => {
-    const limit = maxResultsOf(m, SEARCH_DEFAULT, SEARCH_MAX);
-    const offset = pageOffsetOf(m);
+    const { limit, offset } = searchPageOf(m);
     const experimentIds = stringList(m, 'experiment_ids');
     const lifecycle = viewTypeOf(m, 'run_view_type');
     const idsQuery = runSearchSql({
@@ -96,7 +93,7 @@ export function runRoutes(app: FastifyInstance, options: RunsPluginOptions): voi
     const found = experimentIds.length === 0 ? [] : await runs.searchRuns(idsQuery);
     return {
       runs: found.slice(0, limit).map(runJson),
-      ...(found.length > limit ? { next_page_token: encodePageToken(offset + limit) } : {}),
+      ...nextPageOf(offset, limit, found.length > limit),
     };
   };
   app.post('/runs/search', READ, async (req) => search(messageOf(req)));
@@ -218,7 +215,7 @@ export function runRoutes(app: FastifyInstance, options: RunsPluginOptions): voi
     const page = await runs.metricHistory(runIdOf(m), requiredString(m, 'metric_key'), { limit, offset });
     return {
       metrics: page.metrics.map(metricJson),
-      ...(page.more ? { next_page_token: encodePageToken(offset + limit) } : {}),
+      ...nextPageOf(offset, limit, page.more),
     };
   });
 }
