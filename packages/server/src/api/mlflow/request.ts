@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { StellwerkError } from '../../errors.ts';
+import { protoDouble } from '../../proto-double.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
 
 /**
@@ -69,14 +70,8 @@ export function requiredInt(m: Message, name: string): number {
 export function requiredDouble(m: Message, name: string): number {
   const v = m[name];
   if (v === undefined || v === null || v === '') throw missing(name);
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') {
-    if (v === 'NaN') return Number.NaN;
-    if (v === 'Infinity') return Number.POSITIVE_INFINITY;
-    if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
-    const n = Number(v);
-    if (v.trim() !== '' && !Number.isNaN(n)) return n;
-  }
+  const n = protoDouble(v);
+  if (n !== undefined) return n;
   throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied: expected a number.`);
 }
 

@@ -1,3 +1,4 @@
+import { protoDouble } from '../../proto-double.ts';
 import type {
   AnyValue,
   Attributes,
@@ -67,14 +68,8 @@ function bool(v: unknown, what: string): boolean {
 
 /** A double: a number or one of ProtoJSON's special-value strings (decimal strings are accepted too). */
 function double(v: unknown, what: string): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') {
-    if (v === 'NaN') return Number.NaN;
-    if (v === 'Infinity') return Number.POSITIVE_INFINITY;
-    if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
-    const n = Number(v);
-    if (v.trim() !== '' && !Number.isNaN(n)) return n;
-  }
+  const n = protoDouble(v);
+  if (n !== undefined) return n;
   throw new OtlpDecodeError(`${what} must be a number`);
 }
 
