@@ -8,7 +8,7 @@ import { createClock, formatLocalTime } from './clock.ts';
 import { rateLimitedWarner, SdkError } from './errors.ts';
 import { defaultHost } from './platform.ts';
 import { BatchQueue, type QueueStats } from './queue.ts';
-import { createHttpTransport, type PreparedRequest, type RetryPolicy, type Transport } from './transport.ts';
+import { type PreparedRequest, type RetryPolicy, transportFrom } from './transport.ts';
 
 /** What callers may pass: values are typed on the way in (see normalizeAttributes). */
 export type LogAttributes = Record<string, unknown>;
@@ -77,14 +77,7 @@ const MAX_RECORD_BYTES = 256 * 1024; // the server's default ingest.maxLineBytes
 
 export function createLogger(options: LoggerOptions): Logger {
   const onError = options.onError ?? rateLimitedWarner();
-  const transport: Transport = createHttpTransport({
-    url: options.url,
-    token: options.token,
-    timeoutMs: options.timeoutMs,
-    gzipMinBytes: options.gzipMinBytes,
-    retry: options.retry,
-    fetch: options.fetch,
-  });
+  const transport = transportFrom(options);
   const query: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.resource ?? {})) query[`resource.${k}`] = v;
   const batchSize = Math.max(1, options.batchSize ?? 1000);

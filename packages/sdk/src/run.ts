@@ -10,7 +10,7 @@ import { rateLimitedWarner, SdkError } from './errors.ts';
 import { createLogger, type Logger, type LoggerOptions } from './logger.ts';
 import { defaultHost } from './platform.ts';
 import { BatchQueue, type QueueStats } from './queue.ts';
-import { backoffMs, createHttpTransport, type PreparedRequest, type SendResult, type Transport } from './transport.ts';
+import { backoffMs, type PreparedRequest, type SendResult, transportFrom } from './transport.ts';
 
 export interface RunOptions
   extends Pick<LoggerOptions, 'url' | 'token' | 'timeoutMs' | 'retry' | 'fetch' | 'onError' | 'host'> {
@@ -63,13 +63,7 @@ function encodeNumber(v: number): number | string {
 
 export function startRun(options: RunOptions): RunTracker {
   const onError = options.onError ?? rateLimitedWarner();
-  const transport: Transport = createHttpTransport({
-    url: options.url,
-    token: options.token,
-    timeoutMs: options.timeoutMs,
-    retry: options.retry,
-    fetch: options.fetch,
-  });
+  const transport = transportFrom(options);
   const resumed = options.runId !== undefined && options.runId !== '';
   const runId = resumed ? (options.runId as string) : newRunId();
   const runPath = `/api/v1/runs/${encodeURIComponent(runId)}`;

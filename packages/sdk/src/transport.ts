@@ -242,6 +242,24 @@ export interface Transport {
   send(req: PreparedRequest, ctx: { attempt: number; signal?: AbortSignal }): Promise<SendResult>;
 }
 
+/** The fields of a logger's or a run's options that configure its transport. */
+export type TransportSettings = Pick<
+  TransportOptions,
+  'url' | 'token' | 'timeoutMs' | 'gzipMinBytes' | 'retry' | 'fetch'
+>;
+
+/** The HTTP transport of a logger or run, from only those of its options that concern it. */
+export function transportFrom(o: TransportSettings): Transport {
+  return createHttpTransport({
+    url: o.url,
+    token: o.token,
+    timeoutMs: o.timeoutMs,
+    gzipMinBytes: o.gzipMinBytes,
+    retry: o.retry,
+    fetch: o.fetch,
+  });
+}
+
 export function createHttpTransport(options: TransportOptions): Transport {
   const base = options.url.replace(/\/+$/, '');
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
