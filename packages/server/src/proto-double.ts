@@ -3,7 +3,7 @@
  * values "NaN", "Infinity", "-Infinity". Undefined when `v` is none of these, so each caller
  * can refuse it in its own protocol's words.
  */
-export function protoDouble(v: unknown): number | undefined {
+export function parseProtoJsonDouble(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v !== 'string') return undefined;
   if (v === 'NaN') return Number.NaN;

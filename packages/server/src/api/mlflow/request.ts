@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { StellwerkError } from '../../errors.ts';
-import { protoDouble } from '../../proto-double.ts';
+import { parseProtoJsonDouble } from '../../proto-double.ts';
 import { decodePageToken, encodePageToken } from '../page-token.ts';
 
 /**
@@ -70,7 +70,7 @@ export function requiredInt(m: Message, name: string): number {
 export function requiredDouble(m: Message, name: string): number {
   const v = m[name];
   if (v === undefined || v === null || v === '') throw missing(name);
-  const n = protoDouble(v);
+  const n = parseProtoJsonDouble(v);
   if (n !== undefined) return n;
   throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied: expected a number.`);
 }

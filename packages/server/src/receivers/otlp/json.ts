@@ -1,4 +1,4 @@
-import { protoDouble } from '../../proto-double.ts';
+import { parseProtoJsonDouble } from '../../proto-double.ts';
 import type {
   AnyValue,
   Attributes,
@@ -68,7 +68,7 @@ function bool(v: unknown, what: string): boolean {
 
 /** A double: a number or one of ProtoJSON's special-value strings (decimal strings are accepted too). */
 function double(v: unknown, what: string): number {
-  const n = protoDouble(v);
+  const n = parseProtoJsonDouble(v);
   if (n !== undefined) return n;
   throw new OtlpDecodeError(`${what} must be a number`);
 }
