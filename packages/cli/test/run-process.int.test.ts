@@ -155,8 +155,12 @@ describe('stellwerk run: signals', () => {
 
 describe('stellwerk run with a terminal on stdin', () => {
   // util-linux `script` gives the wrapper a real terminal; what the test writes is typed into it.
+  // `exec`, because `script` starts the line with $SHELL -c, and dash (Debian's sh) would stay
+  // as the wrapper's parent in the terminal's foreground group, where Ctrl-C kills it. A user's
+  // interactive shell puts the wrapper in a foreground group of its own, as `exec` does here.
   function inTerminal(args: string[]) {
-    const line = [process.execPath, CLI, 'run', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const words = [process.execPath, CLI, 'run', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`);
+    const line = `exec ${words.join(' ')}`;
     const child = spawn('script', ['--quiet', '--return', '--command', line, '/dev/null'], {
       env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -186,7 +190,7 @@ describe('stellwerk run with a terminal on stdin', () => {
     t.child.stdin.write('\x03');
     await t.waitFor(/interrupts=/);
     t.child.stdin.end();
-    expect(await t.done).toBe(0);
+    expect(await t.done, t.output()).toBe(0);
     expect(t.output()).toMatch(/interrupts=1\r?\n/);
   });
 });
