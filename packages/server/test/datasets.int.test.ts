@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { ColumnDrift, DatasetProfile, DriftReport, NumericColumnProfile } from '@stellwerk/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normals, PYTHON, python, seeded } from '../src/query/datasets/scipy.fixture.ts';
@@ -272,6 +273,39 @@ print(json.dumps({'x': {'count': int(x.size), 'min': float(x.min()), 'max': floa
     );
     expect(strict.json.report).toMatchObject({ driftedColumns: 0, datasetDrifted: false });
     expect(strict.json.report.thresholds).toMatchObject({ psi: 100, numericTest: 'psi' });
+  });
+
+  it('reads gzip, deflate and br uploads as the plain upload, and names a bad or unknown encoding', async () => {
+    const text = csvOf(train);
+    const runId = await createRun('encodings');
+    const upload = async (encoding: string, body: Buffer | string) => {
+      const res = await fetch(`${server.url}/api/v1/runs/${runId}/datasets/validation/rows?label=y&categorical=cat`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', 'content-encoding': encoding },
+        body,
+      });
+      return { status: res.status, json: (await res.json()) as any };
+    };
+    const plain = await upload('identity', text);
+    expect(plain.status).toBe(200);
+    const columnsOf = (p: DatasetProfile) => JSON.stringify(p.columns);
+    for (const [encoding, packed] of [
+      ['gzip', gzipSync(text)],
+      ['deflate', deflateSync(text)],
+      ['br', brotliCompressSync(text)],
+    ] as const) {
+      const res = await upload(encoding, packed);
+      expect(res.status, encoding).toBe(200);
+      expect(res.json.profile.rows).toBe(800);
+      expect(columnsOf(res.json.profile)).toBe(columnsOf(plain.json.profile));
+    }
+    const corrupt = await upload('gzip', Buffer.from(text));
+    expect(corrupt.status).toBe(400);
+    expect(corrupt.json.code).toBe('STW_ERR_BAD_ENCODING');
+    expect(corrupt.json.detail).toContain('not valid gzip data');
+    const unknown = await upload('zstd', Buffer.from(text));
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.detail).toContain('"zstd" is not supported');
   });
 
   it('refuses bad requests with a 4xx that names the problem', async () => {

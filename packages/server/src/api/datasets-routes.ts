@@ -24,6 +24,7 @@ import { thresholdsFrom } from '../query/datasets/thresholds.ts';
 import type { DatasetsRepository, StagedValue } from '../store/datasets-repository.ts';
 import { DatasetJobs } from './dataset-jobs.ts';
 import { cellOf, readRows, rowFormatOf } from './dataset-rows.ts';
+import { decodedUpload } from './decoded-upload.ts';
 import type { RunsPluginOptions } from './runs-plugin-options.ts';
 
 /** Limits of one row upload; docs/datasets.md lists them. */
@@ -92,11 +93,6 @@ export const datasetsRoutes: FastifyPluginAsync<RunsPluginOptions> = async (app,
       async (req) => {
         const role = roleOf(req.params.role);
         const format = rowFormatOf(req.headers['content-type']);
-        if (req.headers['content-encoding'] && req.headers['content-encoding'] !== 'identity')
-          throw new StellwerkError(
-            'STW_ERR_BAD_ENCODING',
-            'Row uploads are read as they stream and are not decompressed; send them without Content-Encoding.',
-          );
         const q = req.query;
         const bins = intParam(q.bins, 'bins', DEFAULT_BINS, 1, MAX_HISTOGRAM_BINS);
         const topK = intParam(q.topK, 'topK', DEFAULT_TOP_K, 1, MAX_TOP_K);
@@ -121,12 +117,11 @@ export const datasetsRoutes: FastifyPluginAsync<RunsPluginOptions> = async (app,
         await requireRun(req.params.id);
 
         if (!req.body) throw new StellwerkError('STW_ERR_BAD_REQUEST', 'The upload has no body; send the rows.');
+        const body = decodedUpload(req.body as Readable, req.headers['content-encoding']);
         const job = jobs.start(jobId, req.params.id, role);
         const uploadId = randomUUID().replaceAll('-', '');
         try {
-          const { rows, order } = await stageRows(datasets, uploadId, req.body as Readable, format, (p) =>
-            jobs.update(job, p),
-          );
+          const { rows, order } = await stageRows(datasets, uploadId, body, format, (p) => jobs.update(job, p));
           if (label && !order.includes(label))
             throw new StellwerkError('STW_ERR_BAD_REQUEST', `The label column ${label} is not in the rows.`, {
               errors: [{ field: 'label', reason: 'no such column' }],
