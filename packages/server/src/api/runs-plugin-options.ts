@@ -21,6 +21,6 @@ export interface RunsPluginOptions {
 export interface RunSamplesIngest {
   ingest(
     samples: MetricSample[],
-    options: { receiver: string },
+    options: { receiver: string; idempotencyToken?: string },
   ): Promise<{ accepted: number; rejected: number; errors: Array<{ index: number; reason: string }> }>;
 }

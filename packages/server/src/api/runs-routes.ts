@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RESOURCE_METRICS, type Run, type RunMetric } from '@stellwerk/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { StellwerkError } from '../errors.ts';
@@ -96,8 +97,14 @@ export const runsRoutes: FastifyPluginAsync<RunsPluginOptions> = async (app, opt
     run: runJson(await runs.requireRun(req.params.id)),
   }));
 
-  app.patch<{ Params: { id: string } }>('/api/v1/runs/:id', INGEST, async (req) => {
+  app.patch<{ Params: { id: string } }>('/api/v1/runs/:id', INGEST, async (req, reply) => {
     const body = parseBody(runUpdateSchema, req.body, 'run update');
+    // `Prefer: return=minimal` (RFC 7240): the caller (`stellwerk run` at its end, waiting to
+    // exit) needs only to know the update is stored, not the whole run read back.
+    if (/\breturn=minimal\b/.test(String(req.headers.prefer ?? ''))) {
+      await runs.storeRunUpdate(req.params.id, body);
+      return reply.status(204).header('preference-applied', 'return=minimal').send();
+    }
     return { run: runJson(await runs.updateRun(req.params.id, body)) };
   });
 
@@ -159,8 +166,14 @@ export const runsRoutes: FastifyPluginAsync<RunsPluginOptions> = async (app, opt
       const last = await runs.lastMetricPoint(run.runId, RESOURCE_METRICS.cpuPercent.mlflow);
       const fresh = last ? samples.filter((s) => s.timestampMs > last.timestampMs) : samples;
       if (fresh.length === 0) return null;
-      const records = resourceRecords(run, experiment?.name ?? '', fresh, last ? last.step + 1 : 0);
-      const result = await options.metricsIngest.ingest(records.series, { receiver: 'runs' });
+      const firstStep = last ? last.step + 1 : 0;
+      const records = resourceRecords(run, experiment?.name ?? '', fresh, firstStep);
+      // As its own insert under a token, not in the shared batch: the wrapper sends one small
+      // request a second and waits for it before its next record, so a batching delay would
+      // hold up the run's end. The same run, steps and samples make the same token, so only a
+      // true resend is deduplicated.
+      const idempotencyToken = `runres:${createHash('sha256').update(`${run.runId}:${firstStep}:`).update(JSON.stringify(fresh)).digest('hex')}`;
+      const result = await options.metricsIngest.ingest(records.series, { receiver: 'runs', idempotencyToken });
       await runs.logMetrics(run.runId, records.runMetrics);
       return { fresh, records, result };
     });

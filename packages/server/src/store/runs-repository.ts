@@ -246,7 +246,8 @@ export class RunsRepository {
     }
     const experiment = await this.experimentForNewRun(input);
     return this.locks.run(`run:${runId}`, async () => {
-      const existing = await this.getRun(runId);
+      // One row read to tell a resend from a new run; the whole run is read only for a resend.
+      const existing = (await this.runRecord(runId)) ? await this.getRun(runId) : null;
       if (existing) return { run: existing, created: false };
       const tags = { ...(input.tags ?? {}) };
       const tagName = tags[RUN_NAME_TAG];
@@ -369,6 +370,12 @@ export class RunsRepository {
 
   /** Status, end time, exit code and name; a new name also becomes the mlflow.runName tag. */
   async updateRun(runId: string, update: RunUpdate): Promise<Run> {
+    await this.storeRunUpdate(runId, update);
+    return this.requireRun(runId);
+  }
+
+  /** updateRun without reading the run back, for callers that only need it stored. */
+  async storeRunUpdate(runId: string, update: RunUpdate): Promise<void> {
     await this.locks.run(`run:${runId}`, async () => {
       const record = await this.activeRunRecord(runId);
       const next: RunRecord = {
@@ -381,7 +388,6 @@ export class RunsRepository {
       if (next.name !== record.name) await this.insertTags(runId, { [RUN_NAME_TAG]: next.name });
       await this.writeRun(next);
     });
-    return this.requireRun(runId);
   }
 
   async setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void> {
