@@ -1,7 +1,16 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { quickRunArgs } from './run/args.ts';
 
 // This file only parses the command line; each command is a function in commands/, loaded
 // when it is used: `stellwerk run` must start fast and not load the server.
+
+// A plain `stellwerk run` starts without loading commander at all (see run/args.ts).
+const quick = process.argv[2] === 'run' ? quickRunArgs(process.argv.slice(3)) : undefined;
+if (quick) {
+  const { run } = await import('./commands/run.ts');
+  process.exit(await run(quick.command, quick.opts));
+}
+
+const { Command, InvalidArgumentError } = await import('commander');
 
 function port(value: string): number {
   const n = Number(value);

@@ -124,30 +124,37 @@ export async function run(command: string[], opts: RunOptions): Promise<number> 
 
   const runId = newRunId();
   const startTimeMs = Date.now();
-  const create = runCreate(identity, runId, startTimeMs, await gitCommit());
-  if (pipelineTag) create.tags = { ...create.tags, 'stellwerk.pipeline': pipelineTag };
+  // git runs while the server is asked: both must be done before the command starts.
+  const created = gitCommit().then((commit) => {
+    const c = runCreate(identity, runId, startTimeMs, commit);
+    if (pipelineTag) c.tags = { ...c.tags, 'stellwerk.pipeline': pipelineTag };
+    return c;
+  });
   const spool = new SpoolWriter(spoolDir(env), url, runId, startTimeMs);
   const delivery = new Delivery({ client, spool, warn, onIdle: () => shipper.flush(false) });
   let seq = 0;
-  const post = (path: string, body: unknown, method: 'POST' | 'PATCH' = 'POST') =>
+  const post = (path: string, body: unknown, method: 'POST' | 'PATCH' = 'POST', headers?: Record<string, string>) =>
     delivery.enqueue({
       method,
       path: `/api/v1/runs/${runId}${path}`,
       contentType: 'application/json',
       body: JSON.stringify(body),
       key: `${runId}-${++seq}`,
+      ...(headers ? { headers } : {}),
     });
 
   const answered = await delivery.begin(
-    {
+    created.then((create) => ({
       method: 'POST',
       path: '/api/v1/runs',
       contentType: 'application/json',
       body: JSON.stringify(create),
       key: `${runId}-create`,
-    },
+    })),
     START_TIMEOUT_MS,
+    `${runId}-create-probe`,
   );
+  const create = await created;
   const name = runName(identity);
   const shipper = new LogShipper({ runId, service: name, host: create.host ?? '', delivery });
 
@@ -177,7 +184,7 @@ export async function run(command: string[], opts: RunOptions): Promise<number> 
   let gpu: GpuWatcher | undefined;
   let sampleTimer: NodeJS.Timeout | undefined;
   if (intervalMs > 0 && child.pid !== undefined) {
-    sampler = new TreeSampler(child.pid, readLimits(), Date.now());
+    sampler = new TreeSampler(child.pid, readLimits, Date.now());
     gpu = GpuWatcher.start(intervalMs, env);
     const take = () => {
       let sample: ResourceSample | undefined;
@@ -220,7 +227,8 @@ export async function run(command: string[], opts: RunOptions): Promise<number> 
   post('/log', { metrics, tags: { 'stellwerk.exit_code': String(exit.exitCode) } });
   // Last, so it wins over whatever the command itself reported (e.g. MLflow's end_run).
   const update: RunUpdate = { status, endTimeMs, exitCode: exit.exitCode };
-  post('', update, 'PATCH');
+  // Only "stored" matters here, and every round trip delays the exit: no run read back.
+  post('', update, 'PATCH', { prefer: 'return=minimal' });
 
   await delivery.drain(Date.now() + END_DRAIN_MS);
   background.abort();

@@ -4,7 +4,10 @@
  * answer: stored, unavailable (keep it and send later) or refused (it will never be taken).
  */
 import http from 'node:http';
-import https from 'node:https';
+import { createRequire } from 'node:module';
+
+// TLS is loaded only for an https:// server: it would add to every wrapped step's start.
+const require = createRequire(import.meta.url);
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'PATCH';
@@ -42,6 +45,7 @@ export class ApiClient {
   readonly url: string;
   private readonly base: URL;
   private readonly agent: http.Agent;
+  private readonly lib: Pick<typeof http, 'request'>;
   private readonly connectTimeoutMs: number;
   private readonly timeoutMs: number;
 
@@ -51,10 +55,14 @@ export class ApiClient {
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
       throw new Error(`the server URL must start with http:// or https://, got ${options.url}`);
     }
-    this.agent =
-      this.base.protocol === 'https:'
-        ? new https.Agent({ keepAlive: true, maxSockets: 1 })
-        : new http.Agent({ keepAlive: true, maxSockets: 1 });
+    if (this.base.protocol === 'https:') {
+      const https = require('node:https') as typeof import('node:https');
+      this.lib = https;
+      this.agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+    } else {
+      this.lib = http;
+      this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    }
     this.connectTimeoutMs = options.connectTimeoutMs ?? 1000;
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
@@ -69,7 +77,7 @@ export class ApiClient {
       ...req.headers,
     };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    const lib = target.protocol === 'https:' ? https : http;
+    const lib = this.lib;
     return new Promise((resolve) => {
       let settled = false;
       const done = (r: ApiResult) => {

@@ -48,22 +48,22 @@ export class Delivery {
   }
 
   /**
-   * Sends the first request (creating the run) and waits for its answer, up to
-   * `timeoutMs`: whether the server answered decides what the child is told. Returns true
-   * when it was stored.
-   */
-  /**
    * Asks the server whether it would take this run's writes (reachable, and the token has the
    * ingest scope) with one cheap read, then queues `create` as the first record: the command
    * can start at once instead of waiting for the creation to be stored. Returns whether the
    * server answered, which decides what the child is told. Records keep their order, so the
-   * creation still reaches the server before anything of the run.
+   * creation still reaches the server before anything of the run. `create` may still be in
+   * the making (the git commit it names): the probe does not wait for it.
    */
-  async begin(create: ApiRequest, timeoutMs: number): Promise<boolean> {
-    const probe = await this.options.client.send(
-      { method: 'GET', path: '/api/v1/session', contentType: 'application/json', body: '', key: `${create.key}-probe` },
-      timeoutMs,
-    );
+  async begin(create: ApiRequest | Promise<ApiRequest>, timeoutMs: number, probeKey: string): Promise<boolean> {
+    const [probe, ready] = await Promise.all([
+      this.options.client.send(
+        { method: 'GET', path: '/api/v1/session', contentType: 'application/json', body: '', key: probeKey },
+        timeoutMs,
+      ),
+      create,
+    ]);
+    create = ready;
     if (probe.kind === 'unavailable') {
       this.goOffline(probe.reason, [create]);
       return false;

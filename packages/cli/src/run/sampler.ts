@@ -11,6 +11,13 @@ import type { Limits } from './limits.ts';
 /** USER_HZ: the unit of CPU times in /proc. Fixed at 100 by the kernel ABI on every architecture Node runs on. */
 const TICKS_PER_SECOND = 100;
 
+/** Monotonic milliseconds; unlike `performance.now()` it loads nothing (perf_hooks costs the start ~6 ms). */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+type SamplerLimits = Pick<Limits, 'memoryLimitBytes' | 'cpuLimitCores'>;
+
 export interface ProcessReading {
   pid: number;
   ppid: number;
@@ -94,9 +101,16 @@ export function childPids(pid: number, proc = '/proc'): number[] {
   return out;
 }
 
-/** Whether the kernel has the children files (CONFIG_PROC_CHILDREN; Debian's and most others do). */
+const childrenFiles = new Map<string, boolean>();
+
+/** Whether the kernel has the children files (CONFIG_PROC_CHILDREN; Debian's and most others do). Asked once. */
 function hasChildrenFiles(proc: string): boolean {
-  return existsSync(`${proc}/self/task/${process.pid}/children`);
+  let has = childrenFiles.get(proc);
+  if (has === undefined) {
+    has = existsSync(`${proc}/self/task/${process.pid}/children`);
+    childrenFiles.set(proc, has);
+  }
+  return has;
 }
 
 /** Every process's parent, by a full scan: the fallback for kernels without children files. */
@@ -143,14 +157,17 @@ export class TreeSampler {
   private peak = 0;
   private readBytes = 0;
   private writeBytes = 0;
+  private limits: SamplerLimits | (() => SamplerLimits);
 
+  /** `limits` may be a function: then it is read at the first sample, and never for a run that has none. */
   constructor(
     private readonly rootPid: number,
-    private readonly limits: Pick<Limits, 'memoryLimitBytes' | 'cpuLimitCores'>,
+    limits: SamplerLimits | (() => SamplerLimits),
     startedAtMs: number,
     private readonly proc = '/proc',
   ) {
-    this.lastReadAt = performance.now() - Math.max(0, Date.now() - startedAtMs);
+    this.limits = limits;
+    this.lastReadAt = monotonicMs() - Math.max(0, Date.now() - startedAtMs);
   }
 
   get cpuSeconds(): number {
@@ -170,7 +187,7 @@ export class TreeSampler {
     }
     // Reading a large tree on a busy machine takes a while: the CPU times are as of the end
     // of the reads, so the interval must end there too, not at the caller's timestamp.
-    const readAt = performance.now();
+    const readAt = monotonicMs();
     if (!readings.some((r) => r.pid === this.rootPid)) return undefined;
     const sum = (key: keyof ProcessReading) => readings.reduce((s, r) => s + r[key], 0);
     // Totals only grow: a process that exits before its parent reaps it could otherwise
@@ -186,6 +203,7 @@ export class TreeSampler {
     const cpuPercent = elapsed > 0 ? ((cpuSeconds - this.lastCpuSeconds) / elapsed) * 100 : 0;
     this.lastCpuSeconds = cpuSeconds;
     this.lastReadAt = readAt;
+    if (typeof this.limits === 'function') this.limits = this.limits();
     const sample: ResourceSample = {
       timestampMs: nowMs,
       cpuPercent: Math.round(cpuPercent * 10) / 10,
