@@ -2,7 +2,7 @@ import type { MetricMetadata, MetricSample } from '@stellwerk/contracts';
 import type { StellwerkError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { BatchWriter } from '../writer/batch-writer.ts';
-import { encodeSampleRow, encodeSeriesRow } from '../writer/encode-metrics.ts';
+import { encodeSeriesRow, SampleRowsEncoder } from '../writer/encode-metrics.ts';
 import type { SeriesRegistry } from './series-registry.ts';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -43,7 +43,7 @@ export class MetricsIngest {
   ): Promise<MetricsIngestResult> {
     const errors: MetricsIngestResult['errors'] = [];
     let overLimit = 0;
-    let sampleRows = '';
+    const sampleRows = new SampleRowsEncoder(samples.length);
     let accepted = 0;
     let seriesRows = '';
     const newSeries: Array<{ metric: string; fingerprint: string }> = [];
@@ -63,7 +63,7 @@ export class MetricsIngest {
         continue;
       }
       const { fingerprint, isNew } = this.registry.resolve(s.metric, s.labels);
-      if (isNew && !pending.has(fingerprint)) {
+      if (isNew && !pending.has(fingerprint.text)) {
         try {
           this.registry.checkRoom(s.metric, pending.size, pendingPerMetric.get(s.metric) ?? 0);
         } catch (err) {
@@ -71,12 +71,12 @@ export class MetricsIngest {
           overLimit++;
           continue;
         }
-        pending.add(fingerprint);
+        pending.add(fingerprint.text);
         pendingPerMetric.set(s.metric, (pendingPerMetric.get(s.metric) ?? 0) + 1);
-        newSeries.push({ metric: s.metric, fingerprint });
-        seriesRows += encodeSeriesRow(s.metric, fingerprint, s.labels, now);
+        newSeries.push({ metric: s.metric, fingerprint: fingerprint.text });
+        seriesRows += encodeSeriesRow(s.metric, fingerprint.text, s.labels, now);
       }
-      sampleRows += encodeSampleRow(s.metric, fingerprint, s.tsMs, s.value, s.stale === true);
+      sampleRows.sample(s.metric, fingerprint, s.tsMs, s.value, s.stale === true);
       accepted++;
     }
     this.metrics.recordsReceived.inc({ receiver: options.receiver, kind: 'metrics' }, samples.length);
@@ -92,7 +92,7 @@ export class MetricsIngest {
       for (const n of newSeries) this.registry.admit(n.metric, n.fingerprint);
       this.metrics.metricSeries.set(this.registry.seriesCount);
     }
-    await this.samplesWriter.write(sampleRows, accepted, options.idempotencyToken);
+    await this.samplesWriter.write(sampleRows.finish(), accepted, options.idempotencyToken);
     return { accepted, rejected: errors.length, errors };
   }
 

@@ -2,13 +2,23 @@ import { createHash } from 'node:crypto';
 import { StellwerkError } from '../errors.ts';
 
 /**
+ * A series' fingerprint: the UInt64 as a decimal string (for the store's queries and sets)
+ * and as its low and high 32 bits, which row encoders write without a BigInt per sample.
+ */
+export interface Fingerprint {
+  readonly text: string;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/**
  * Knows which series exist, gives each a stable 64-bit fingerprint, and enforces the
  * cardinality limits. A fingerprint is the first 8 bytes of SHA-1 over the name and the
  * sorted labels: computed only when a series is first seen, then cached.
  */
 export class SeriesRegistry {
   /** Series key → fingerprint, so the hash is computed once per series (bounded). */
-  private readonly keyCache = new Map<string, string>();
+  private readonly keyCache = new Map<string, Fingerprint>();
   /** Every fingerprint stored, seeded from the store at start. */
   private readonly stored = new Set<string>();
   private readonly perMetric = new Map<string, number>();
@@ -47,14 +57,23 @@ export class SeriesRegistry {
   }
 
   static fingerprintOf(key: string): string {
-    return createHash('sha1').update(key).digest().readBigUInt64BE(0).toString();
+    return SeriesRegistry.fingerprint(key).text;
+  }
+
+  static fingerprint(key: string): Fingerprint {
+    const digest = createHash('sha1').update(key).digest();
+    return {
+      text: digest.readBigUInt64BE(0).toString(),
+      lo: digest.readUInt32BE(4),
+      hi: digest.readUInt32BE(0),
+    };
   }
 
   /**
    * The fingerprint of a series and whether it is new to this process. `isNew` means not yet
    * in the store: the caller checks room, stores the series, then admits it.
    */
-  resolve(metric: string, labels: Record<string, string>): { fingerprint: string; isNew: boolean } {
+  resolve(metric: string, labels: Record<string, string>): { fingerprint: Fingerprint; isNew: boolean } {
     const known = this.byLabels.get(labels);
     let fingerprint =
       known === undefined ? undefined : known.metric === metric ? known.fingerprint : known.others?.get(metric);
@@ -62,7 +81,7 @@ export class SeriesRegistry {
       const key = SeriesRegistry.key(metric, labels);
       fingerprint = this.keyCache.get(key);
       if (fingerprint === undefined) {
-        fingerprint = SeriesRegistry.fingerprintOf(key);
+        fingerprint = SeriesRegistry.fingerprint(key);
         if (this.keyCache.size >= (this.limits.cacheSize ?? 1_000_000)) this.keyCache.clear();
         this.keyCache.set(key, fingerprint);
       }
@@ -73,7 +92,7 @@ export class SeriesRegistry {
         known.others.set(metric, fingerprint);
       }
     }
-    return { fingerprint, isNew: !this.stored.has(fingerprint) };
+    return { fingerprint, isNew: !this.stored.has(fingerprint.text) };
   }
 
   /**
@@ -83,7 +102,7 @@ export class SeriesRegistry {
    */
   private readonly byLabels = new WeakMap<
     Record<string, string>,
-    { metric: string; fingerprint: string; others?: Map<string, string> }
+    { metric: string; fingerprint: Fingerprint; others?: Map<string, Fingerprint> }
   >();
 
   /** Records a new series as stored and counts it against the limits. */

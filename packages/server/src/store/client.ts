@@ -86,6 +86,25 @@ export class Store {
     }
   }
 
+  /**
+   * Inserts rows already encoded as RowBinary, the columns in the order given (RowBinary
+   * carries no names). The token makes a retried batch a no-op.
+   */
+  async insertRowBinary(table: string, columns: readonly string[], body: Buffer, dedupToken: string): Promise<void> {
+    try {
+      const result = await this.client.exec({
+        query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT RowBinary`,
+        values: Readable.from([body], { objectMode: false }),
+        clickhouse_settings: { insert_deduplication_token: dedupToken },
+      });
+      for await (const _ of result.stream) {
+        /* drained so the socket is reused */
+      }
+    } catch (err) {
+      throw translateError(err);
+    }
+  }
+
   async ping(): Promise<boolean> {
     try {
       const r = await this.client.ping();

@@ -1,6 +1,7 @@
 import type { MetricMetadata } from '@stellwerk/contracts';
 import type { Store } from './client.ts';
 import { ROLLUP_TABLES, rebuildTiers, rollupStateOf } from './rollup-roller.ts';
+import { SAMPLE_COLUMNS, separateEmptyLineRows } from './sample-rows.ts';
 import { ident, p, type Sql, sql, unsafeRaw } from './sql.ts';
 
 export interface SeriesRow {
@@ -91,10 +92,14 @@ export function rollupCounterIncrease(buckets: readonly Pick<RollupRow, 'min' | 
 export class MetricsRepository {
   constructor(private readonly store: Store) {}
 
-  insertSamples(body: Buffer, dedupToken: string): Promise<void> {
-    return this.store.insertJsonEachRow('metric_samples', body, dedupToken);
+  /** `body` is RowBinary rows of SAMPLE_COLUMNS; the few the engine cannot take inline go as JSON. */
+  async insertSamples(body: Buffer, dedupToken: string): Promise<void> {
+    const { rows, json } = separateEmptyLineRows(body);
+    if (rows.length > 0) await this.store.insertRowBinary('metric_samples', SAMPLE_COLUMNS, rows, dedupToken);
+    if (json) await this.store.insertJsonEachRow('metric_samples', Buffer.from(json), `${dedupToken}:json`);
   }
 
+  /** `body` is JSONEachRow rows. */
   insertSeries(body: Buffer, dedupToken: string): Promise<void> {
     return this.store.insertJsonEachRow('metric_series', body, dedupToken);
   }
