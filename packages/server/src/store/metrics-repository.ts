@@ -1,6 +1,7 @@
 import type { MetricMetadata } from '@stellwerk/contracts';
 import type { Store } from './client.ts';
 import { ROLLUP_TABLES, rebuildTiers, rollupStateOf } from './rollup-roller.ts';
+import { RowBinaryReader } from './row-binary-reader.ts';
 import { SAMPLE_COLUMNS, separateEmptyLineRows } from './sample-rows.ts';
 import { ident, p, type Sql, sql, unsafeRaw } from './sql.ts';
 
@@ -18,6 +19,14 @@ export interface SampleRow {
   value: number;
   /** A staleness marker: the series ended at t. */
   stale: boolean;
+}
+
+/** One series' samples in time order; `stale[i]` is 1 where a staleness marker ends it. */
+export interface SeriesSamples {
+  fingerprint: string;
+  t: number[];
+  v: number[];
+  stale: Uint8Array;
 }
 
 export type RollupResolution = '1m' | '1h' | '1d';
@@ -185,23 +194,64 @@ export class MetricsRepository {
     toMs: number,
     timeoutMs?: number,
   ): Promise<SampleRow[]> {
-    if (fingerprints.length === 0) return [];
+    const out: SampleRow[] = [];
+    for (const series of (await this.samplesBySeries(metric, fingerprints, fromMs, toMs, timeoutMs)).values()) {
+      series.t.forEach((t, i) => {
+        out.push({ fingerprint: series.fingerprint, t, value: series.v[i] as number, stale: series.stale[i] === 1 });
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The same samples as `samples`, gathered per series into arrays as they are read: the
+   * PromQL read path, where one row object per sample cost more than the engine's query.
+   * The engine may hold a sample twice until merges deduplicate; one per timestamp is kept.
+   */
+  async samplesBySeries(
+    metric: string | null,
+    fingerprints: string[],
+    fromMs: number,
+    toMs: number,
+    timeoutMs?: number,
+  ): Promise<Map<string, SeriesSamples>> {
+    const bySeries = new Map<string, SeriesSamples>();
+    if (fingerprints.length === 0) return bySeries;
     const byMetric = metric === null ? unsafeRaw('1') : sql`metric = ${p.String(metric)}`;
-    const rows = await this.store.query<{ fingerprint: string; t: string; value: number | string; stale: number }>(
+    const bytes = await this.store.queryRowBinary(
       sql`
-      SELECT toString(fingerprint) AS fingerprint, toString(toUnixTimestamp64Milli(ts)) AS t, value, stale
+      SELECT fingerprint, toUnixTimestamp64Milli(ts) AS t, value, stale
       FROM metric_samples
       WHERE ${byMetric} AND fingerprint IN (SELECT arrayJoin(${p.ArrayString(fingerprints)})::UInt64)
         AND ts >= ${msTime(fromMs)} AND ts <= ${msTime(toMs)}
       ORDER BY fingerprint, ts`,
       executionLimit(timeoutMs),
     );
-    return rows.map((r) => ({
-      fingerprint: r.fingerprint,
-      t: Number(r.t),
-      value: toNumber(r.value),
-      stale: Number(r.stale) === 1,
-    }));
+    let current: { fingerprint: string; t: number[]; v: number[]; s: number[] } | undefined;
+    const close = () => {
+      if (current) bySeries.set(current.fingerprint, { ...current, stale: Uint8Array.from(current.s) });
+    };
+    for (const r = new RowBinaryReader(bytes); !r.done; ) {
+      const fingerprint = r.uint64Text();
+      const t = r.int64();
+      const value = r.float64();
+      const stale = r.uint8();
+      if (current?.fingerprint !== fingerprint) {
+        close();
+        current = { fingerprint, t: [], v: [], s: [] };
+      }
+      const last = current.t.length - 1;
+      if (last >= 0 && current.t[last] === t) {
+        current.v[last] = value;
+        current.s[last] = stale;
+      } else {
+        current.t.push(t);
+        current.v.push(value);
+        current.s.push(stale);
+      }
+    }
+    close();
+    return bySeries;
   }
 
   /**
@@ -228,21 +278,12 @@ export class MetricsRepository {
     const firstBucket = Math.ceil(fromMs / width) * width;
     const lastBucket = Math.floor(toMs / width) * width;
     if (lastBucket < firstBucket) return [];
-    const rows = await rollupStateOf(this.store).read((rolledTo) =>
-      this.store.query<{
-        fingerprint: string;
-        t: string;
-        min: number | string;
-        max: number | string;
-        sum: number | string;
-        count: string;
-        first: number | string;
-        last: number | string;
-      }>(
+    const bytes = await rollupStateOf(this.store).read((rolledTo) =>
+      this.store.queryRowBinary(
         sql`
-      SELECT toString(fingerprint) AS fingerprint, toString(toUnixTimestamp(bucket) * 1000) AS t,
+      SELECT fingerprint, toUnixTimestamp(bucket) AS t,
         minMerge(min_value) AS min, maxMerge(max_value) AS max, sumMerge(sum_value) AS sum,
-        toString(countMerge(sample_count)) AS count,
+        countMerge(sample_count) AS count,
         argMinMerge(first_value) AS first, argMaxMerge(last_value) AS last
       FROM (
         SELECT fingerprint, bucket, min_value, max_value, sum_value, sample_count, first_value, last_value
@@ -262,16 +303,20 @@ export class MetricsRepository {
         executionLimit(timeoutMs),
       ),
     );
-    return rows.map((r) => ({
-      fingerprint: r.fingerprint,
-      t: Number(r.t),
-      min: toNumber(r.min),
-      max: toNumber(r.max),
-      sum: toNumber(r.sum),
-      count: Number(r.count),
-      first: toNumber(r.first),
-      last: toNumber(r.last),
-    }));
+    const out: RollupRow[] = [];
+    for (const r = new RowBinaryReader(bytes); !r.done; ) {
+      out.push({
+        fingerprint: r.uint64Text(),
+        t: r.uint32() * 1000,
+        min: r.float64(),
+        max: r.float64(),
+        sum: r.float64(),
+        count: r.int64(),
+        first: r.float64(),
+        last: r.float64(),
+      });
+    }
+    return out;
   }
 
   /**
@@ -323,13 +368,4 @@ function msTime(ms: number): Sql {
 
 function secTime(seconds: number): Sql {
   return sql`toDateTime(${p.Int64(Math.trunc(seconds))}, 'UTC')`;
-}
-
-/** The engine writes non-finite floats as JSON strings ("nan", "inf", "-inf"). */
-function toNumber(v: number | string): number {
-  if (typeof v === 'number') return v;
-  if (v === 'nan' || v === 'NaN') return Number.NaN;
-  if (v === 'inf' || v === '+inf') return Number.POSITIVE_INFINITY;
-  if (v === '-inf') return Number.NEGATIVE_INFINITY;
-  return Number(v);
 }

@@ -75,36 +75,18 @@ export class RepositorySource implements SampleSource {
     if (rows.length > limits.maxSeriesPerSelector) throw tooManySeries(limits.maxSeriesPerSelector);
     if (rows.length === 0) return [];
     const name = matchers.find((m) => m.name === '__name__' && m.op === '=')?.value ?? null;
-    const samples = await this.repo.samples(
+    const bySeries = await this.repo.samplesBySeries(
       name,
       rows.map((r) => r.fingerprint),
       fromMs,
       toMs,
       remaining(deadlineMs),
     );
-    const byFp = new Map<string, { t: number[]; v: number[]; s: number[] }>();
-    for (const s of samples) {
-      let acc = byFp.get(s.fingerprint);
-      if (!acc) {
-        acc = { t: [], v: [], s: [] };
-        byFp.set(s.fingerprint, acc);
-      }
-      // The engine may hold a sample twice until merges deduplicate; keep one per timestamp.
-      if (acc.t[acc.t.length - 1] === s.t) {
-        acc.v[acc.v.length - 1] = s.value;
-        acc.s[acc.s.length - 1] = s.stale ? 1 : 0;
-      } else {
-        acc.t.push(s.t);
-        acc.v.push(s.value);
-        acc.s.push(s.stale ? 1 : 0);
-      }
-    }
     const out: SeriesData[] = [];
     for (const r of rows) {
-      const acc = byFp.get(r.fingerprint);
-      if (!acc) continue;
-      const stale = Uint8Array.from(acc.s);
-      out.push({ labels: { ...r.labels, __name__: r.metric }, t: acc.t, v: acc.v, stale });
+      const series = bySeries.get(r.fingerprint);
+      if (series)
+        out.push({ labels: { ...r.labels, __name__: r.metric }, t: series.t, v: series.v, stale: series.stale });
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));
   }
