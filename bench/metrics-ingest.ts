@@ -25,14 +25,18 @@ interface Target {
   queries(host: string, startS: number, endS: number): Array<{ name: string; url: string }>;
 }
 
+// Range queries end on a multiple of their step, as Grafana sends them by default and as
+// InfluxDB's GROUP BY time() buckets fall (on epoch multiples), so every target answers the
+// same windows.
+const aligned = (endS: number, stepS: number) => endS - (endS % stepS);
 const promql = (base: string, endS: number, host: string) => [
   {
     name: 'one host, 1-min avg over 12 h',
-    url: `${base}/api/v1/query_range?query=${encodeURIComponent(`avg_over_time(cpu_usage_user{hostname="${host}"}[1m])`)}&start=${endS - 12 * 3600}&end=${endS}&step=60`,
+    url: `${base}/api/v1/query_range?query=${encodeURIComponent(`avg_over_time(cpu_usage_user{hostname="${host}"}[1m])`)}&start=${aligned(endS, 60) - 12 * 3600}&end=${aligned(endS, 60)}&step=60`,
   },
   {
     name: 'max per host per hour, 12 h',
-    url: `${base}/api/v1/query_range?query=${encodeURIComponent('max by (hostname) (max_over_time(cpu_usage_user[1h]))')}&start=${endS - 12 * 3600}&end=${endS}&step=3600`,
+    url: `${base}/api/v1/query_range?query=${encodeURIComponent('max by (hostname) (max_over_time(cpu_usage_user[1h]))')}&start=${aligned(endS, 3600) - 12 * 3600}&end=${aligned(endS, 3600)}&step=3600`,
   },
   {
     name: 'last value per host',
