@@ -152,8 +152,8 @@ export function reapedChildrenCpuSeconds(proc = '/proc'): number {
 
 export class TreeSampler {
   private lastCpuSeconds = 0;
-  /** Monotonic time of the last /proc read; the CPU share is over the time between reads. */
-  private lastReadAt: number;
+  /** Monotonic time the last /proc reads began; the CPU share is over the time since. */
+  private lastReadStart: number;
   private peak = 0;
   private readBytes = 0;
   private writeBytes = 0;
@@ -167,7 +167,7 @@ export class TreeSampler {
     private readonly proc = '/proc',
   ) {
     this.limits = limits;
-    this.lastReadAt = monotonicMs() - Math.max(0, Date.now() - startedAtMs);
+    this.lastReadStart = monotonicMs() - Math.max(0, Date.now() - startedAtMs);
   }
 
   get cpuSeconds(): number {
@@ -181,13 +181,15 @@ export class TreeSampler {
   /** Reads the tree now; undefined once the root process has gone. */
   sample(nowMs = Date.now(), gpus?: GpuSample[]): ResourceSample | undefined {
     const readings: ProcessReading[] = [];
+    const readStart = monotonicMs();
     for (const pid of treePids(this.rootPid, this.proc)) {
       const r = readProcess(pid, this.proc);
       if (r) readings.push(r);
     }
-    // Reading a large tree on a busy machine takes a while: the CPU times are as of the end
-    // of the reads, so the interval must end there too, not at the caller's timestamp.
-    const readAt = monotonicMs();
+    // Reading a large tree on a busy machine takes a while, and each process is read at its
+    // own moment within it: the interval runs from the start of the last reads to the end of
+    // these, which holds every process's own interval, so the share never exceeds the cores.
+    const readEnd = monotonicMs();
     if (!readings.some((r) => r.pid === this.rootPid)) return undefined;
     const sum = (key: keyof ProcessReading) => readings.reduce((s, r) => s + r[key], 0);
     // Totals only grow: a process that exits before its parent reaps it could otherwise
@@ -199,10 +201,10 @@ export class TreeSampler {
     this.peak = Math.max(this.peak, rssBytes, ...readings.map((r) => r.peakRssBytes));
     this.readBytes = Math.max(this.readBytes, sum('readBytes'));
     this.writeBytes = Math.max(this.writeBytes, sum('writeBytes'));
-    const elapsed = (readAt - this.lastReadAt) / 1000;
+    const elapsed = (readEnd - this.lastReadStart) / 1000;
     const cpuPercent = elapsed > 0 ? ((cpuSeconds - this.lastCpuSeconds) / elapsed) * 100 : 0;
     this.lastCpuSeconds = cpuSeconds;
-    this.lastReadAt = readAt;
+    this.lastReadStart = readStart;
     if (typeof this.limits === 'function') this.limits = this.limits();
     const sample: ResourceSample = {
       timestampMs: nowMs,
