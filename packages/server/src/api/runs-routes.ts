@@ -159,7 +159,7 @@ export const runsRoutes: FastifyPluginAsync<RunsPluginOptions> = async (app, opt
   // or before the last stored one are a resent request and are skipped.
   app.post<{ Params: { id: string } }>('/api/v1/runs/:id/resources', INGEST, async (req) => {
     const { samples } = parseBody(resourcesBodySchema, req.body, 'resource samples');
-    const run = await runs.requireRun(req.params.id);
+    const run = await runs.requireRunTags(req.params.id);
     const experiment = await runs.getExperiment(run.experimentId);
     // Two requests for one run at once must not both continue from the same step.
     const stored = await runs.exclusive(run.runId, async () => {

@@ -298,6 +298,22 @@ export class RunsRepository {
   }
 
   /**
+   * A run's record and tags, without its params, metrics and inputs: what each request of
+   * resource samples needs. The whole run's latest metrics grow with every sample stored.
+   */
+  async requireRunTags(runId: string): Promise<Pick<Run, 'runId' | 'experimentId' | 'tags'>> {
+    const [record, rows] = await Promise.all([
+      this.requireRunRecord(runId),
+      this.store.query<{ key: string; value: string }>(
+        sql`SELECT key, value FROM run_tags FINAL WHERE run_id = ${p.String(runId)} AND deleted = 0 ORDER BY version`,
+      ),
+    ]);
+    const tags: Record<string, string> = {};
+    for (const r of rows) tags[r.key] = r.value;
+    return { runId: record.runId, experimentId: record.experimentId, tags };
+  }
+
+  /**
    * Full runs (params, tags, latest metrics, inputs) in the order of `runIds`, read in chunks
    * so a page of 50000 runs stays within the engine's query size limit.
    */
