@@ -66,6 +66,23 @@ describe('metric samples in RowBinary', () => {
     expect(await rowsOf(long, a.text)).toHaveLength(n + 4);
   });
 
+  it('stores a small batch holding "\\n\\n" bytes, which goes as JSON', async () => {
+    const fp = SeriesRegistry.fingerprint(SeriesRegistry.key('small_batch', {}));
+    const t0 = Math.floor((Date.now() - 3_600_000) / 65_536) * 65_536;
+    const enc = new SampleRowsEncoder();
+    enc.sample('small_batch', fp, t0 + 1, 1);
+    enc.sample('small_batch', fp, t0 + 2, VALUE_WITH_EMPTY_LINE, true);
+    enc.sample('small_batch', fp, t0 + 0x0a0a, Number.NaN);
+    const body = enc.finish();
+    await repo.insertSamples(body, 'rowbinary-test-3');
+    await repo.insertSamples(body, 'rowbinary-test-3');
+    expect(await rowsOf('small_batch', fp.text)).toEqual([
+      { t: String(t0 + 1), value: 1, stale: 0 },
+      { t: String(t0 + 2), value: VALUE_WITH_EMPTY_LINE, stale: 1 },
+      { t: String(t0 + 0x0a0a), value: 'nan', stale: 0 },
+    ]);
+  });
+
   it('keeps non-ASCII label values of series', async () => {
     const labels = { city: 'Zürich', note: '東京 "quoted"\nline' };
     const fp = SeriesRegistry.fingerprintOf(SeriesRegistry.key('weather', labels));

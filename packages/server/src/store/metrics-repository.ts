@@ -2,7 +2,7 @@ import type { MetricMetadata } from '@stellwerk/contracts';
 import type { Store } from './client.ts';
 import { ROLLUP_TABLES, rebuildTiers, rollupStateOf } from './rollup-roller.ts';
 import { RowBinaryReader } from './row-binary-reader.ts';
-import { SAMPLE_COLUMNS, separateEmptyLineRows } from './sample-rows.ts';
+import { SAMPLE_COLUMNS, samplesForInsert } from './sample-rows.ts';
 import { ident, p, type Sql, sql, unsafeRaw } from './sql.ts';
 
 export interface SeriesRow {
@@ -103,7 +103,7 @@ export class MetricsRepository {
 
   /** `body` is RowBinary rows of SAMPLE_COLUMNS; the few the engine cannot take inline go as JSON. */
   async insertSamples(body: Buffer, dedupToken: string): Promise<void> {
-    const { rows, json } = separateEmptyLineRows(body);
+    const { rows, json } = samplesForInsert(body);
     if (rows.length > 0) await this.store.insertRowBinary('metric_samples', SAMPLE_COLUMNS, rows, dedupToken);
     if (json) await this.store.insertJsonEachRow('metric_samples', Buffer.from(json), `${dedupToken}:json`);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeriesRegistry } from '../pipeline/series-registry.ts';
 import { SampleRowsEncoder } from '../writer/encode-metrics.ts';
-import { separateEmptyLineRows } from './sample-rows.ts';
+import { samplesForInsert, separateEmptyLineRows } from './sample-rows.ts';
 
 /** A double whose little-endian bytes hold "\n\n". */
 const VALUE_WITH_EMPTY_LINE = Buffer.from([1, 2, 0x0a, 0x0a, 3, 4, 5, 0x40]).readDoubleLE(0);
@@ -64,6 +64,40 @@ describe('separateEmptyLineRows', () => {
     const out = separateEmptyLineRows(body);
     expect(out.moved).toBe(2);
     expect(countRows(out.rows)).toBe(2);
+    expect(out.rows.indexOf('\n\n')).toBe(-1);
+  });
+});
+
+describe('samplesForInsert', () => {
+  const fp = SeriesRegistry.fingerprint('up');
+
+  it('sends a small batch holding "\\n\\n" whole as JSON, in one insert', () => {
+    const enc = new SampleRowsEncoder();
+    enc.sample('up', fp, 1_764_000_000_000, 1);
+    enc.sample('up', fp, TS_WITH_EMPTY_LINE, 2, true);
+    enc.sample('up', fp, 1_764_000_002_000, Number.POSITIVE_INFINITY);
+    const out = samplesForInsert(enc.finish());
+    expect(out.rows.length).toBe(0);
+    expect(
+      out.json
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      { metric: 'up', fingerprint: Number(fp.text), ts: 1_764_000_000_000, value: 1 },
+      { metric: 'up', fingerprint: Number(fp.text), ts: TS_WITH_EMPTY_LINE, value: 2, stale: 1 },
+      { metric: 'up', fingerprint: Number(fp.text), ts: 1_764_000_002_000, value: 'inf' },
+    ]);
+  });
+
+  it('splits a large batch instead, moving only the rows the engine cannot take', () => {
+    const enc = new SampleRowsEncoder();
+    for (let i = 0; i < 50_000; i++) enc.sample('up', fp, 1_764_000_000_000 + i * 1000, i % 100);
+    enc.sample('up', fp, TS_WITH_EMPTY_LINE, 1);
+    const out = samplesForInsert(enc.finish());
+    expect(out.moved).toBeGreaterThanOrEqual(1);
+    expect(out.moved).toBeLessThan(100);
+    expect(countRows(out.rows) + out.moved).toBe(50_001);
     expect(out.rows.indexOf('\n\n')).toBe(-1);
   });
 });
