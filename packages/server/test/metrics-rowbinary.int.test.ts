@@ -15,7 +15,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** A double whose little-endian bytes hold "\n\n", which the engine's inline insert data cannot. */
+/** A double whose little-endian bytes hold "\n\n", where chDB would end inline insert data. */
 const VALUE_WITH_EMPTY_LINE = Buffer.from([1, 2, 0x0a, 0x0a, 3, 4, 5, 0x40]).readDoubleLE(0);
 
 interface Row {
@@ -61,12 +61,12 @@ describe('metric samples in RowBinary', () => {
       { t: String(t0 + n + 3), value: VALUE_WITH_EMPTY_LINE, stale: 0 },
     ]);
 
-    // A retried batch (same token) is not stored twice, the rows sent as JSON included.
+    // A retried batch (same token) is not stored twice.
     await repo.insertSamples(body, 'rowbinary-test-1');
     expect(await rowsOf(long, a.text)).toHaveLength(n + 4);
   });
 
-  it('stores a small batch holding "\\n\\n" bytes, which goes as JSON', async () => {
+  it('stores a small batch holding "\\n\\n" bytes, once when retried', async () => {
     const fp = SeriesRegistry.fingerprint(SeriesRegistry.key('small_batch', {}));
     const t0 = Math.floor((Date.now() - 3_600_000) / 65_536) * 65_536;
     const enc = new SampleRowsEncoder();

@@ -10,6 +10,7 @@ import { findHolder, removePidFile, writePidFile } from './data-dir.ts';
 import { createEngineHttpServer } from './http-server.ts';
 import type { EngineConfig, EngineMessage, LogLevel, ParentMessage } from './protocol.ts';
 import { SessionPool } from './session-pool.ts';
+import { insertFilesDir } from './session-slot.ts';
 import { applySystemLogTtl } from './system-log-ttl.ts';
 
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -64,6 +65,8 @@ async function start(cfg: EngineConfig): Promise<void> {
     return;
   }
   writePidFile(cfg.dataDir);
+  // Files of inserts cut off by a crash: their requests were never acknowledged.
+  fs.rmSync(insertFilesDir(cfg.dataDir), { recursive: true, force: true });
 
   try {
     const touched = await applySystemLogTtl(pool, cfg.systemLogTtlDays);

@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ChdbConnection } from './chdb-binding.ts';
+import { ClickHouseException } from './clickhouse-error.ts';
 import { overlayOf, quoteLiteral, type SettingsMap, settingsTransition } from './settings.ts';
-import { mayChangeConnectionState, quoteIdentifier } from './sql-shape.ts';
+import { insertFromFile, mayChangeConnectionState, quoteIdentifier } from './sql-shape.ts';
 
 export interface StatementRequest {
   /** The statement; for an insert with `data`, its `INSERT … FORMAT X` prefix. */
@@ -36,6 +40,13 @@ export interface SlotOptions {
 }
 
 const DEFAULT_DATABASE = 'default';
+
+const EMPTY_LINE = Buffer.from('\n\n');
+
+/** Where inserts that cannot go inline wait for the engine to read them; emptied at start. */
+export function insertFilesDir(dataDir: string): string {
+  return join(dataDir, 'insert-files');
+}
 
 // What a clean connection looks like; compared after statements that may have changed it.
 const STATE_PROBE =
@@ -119,6 +130,7 @@ export class SessionSlot {
   private async execute(req: StatementRequest): Promise<StatementResult> {
     if (req.data !== undefined) {
       if (req.data.length === 0) return emptyResult();
+      if (req.data.includes(EMPTY_LINE)) return this.insertThroughFile(req.sql, req.data);
       const r = await this.conn.insert(req.sql, req.data);
       return {
         body: Buffer.alloc(0),
@@ -143,6 +155,31 @@ export class SessionSlot {
       writtenBytes: 0,
       elapsedSec: r.elapsed,
     };
+  }
+
+  /**
+   * chDB reads an insert's inline data as the tail of its statement text and ends it at the
+   * first empty line, which binary rows (and text with blank lines) can hold: such data would
+   * be cut short with no error. It is written to a file and read with `FROM INFILE` instead.
+   */
+  private async insertThroughFile(prefix: string, data: Buffer): Promise<StatementResult> {
+    const path = join(insertFilesDir(this.opts.dataDir), `${randomUUID()}.data`);
+    const statement = insertFromFile(prefix, path);
+    if (!statement)
+      throw new ClickHouseException(
+        62,
+        'SYNTAX_ERROR',
+        'The embedded engine reads insert data holding an empty line only for INSERT INTO <table> [(<columns>)] [SETTINGS …] FORMAT <format>; rewrite the statement in that shape.',
+      );
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, data);
+    try {
+      const r = await this.conn.query(statement, 'TSV');
+      // As for INSERT … SELECT, chDB does not report the rows a statement run as a query wrote.
+      return { ...emptyResult(), elapsedSec: r.elapsed };
+    } finally {
+      await rm(path, { force: true });
+    }
   }
 
   /** Brings the connection back to its clean state, or replaces it if it cannot. */

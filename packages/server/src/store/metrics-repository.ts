@@ -2,8 +2,10 @@ import type { MetricMetadata } from '@stellwerk/contracts';
 import type { Store } from './client.ts';
 import { ROLLUP_TABLES, rebuildTiers, rollupStateOf } from './rollup-roller.ts';
 import { RowBinaryReader } from './row-binary-reader.ts';
-import { SAMPLE_COLUMNS, samplesForInsert } from './sample-rows.ts';
 import { ident, p, type Sql, sql, unsafeRaw } from './sql.ts';
+
+/** metric_samples as the writer encodes its rows (writer/encode-metrics.ts), in this order. */
+export const SAMPLE_COLUMNS = ['metric', 'fingerprint', 'ts', 'value', 'stale'] as const;
 
 export interface SeriesRow {
   metric: string;
@@ -101,11 +103,9 @@ export function rollupCounterIncrease(buckets: readonly Pick<RollupRow, 'min' | 
 export class MetricsRepository {
   constructor(private readonly store: Store) {}
 
-  /** `body` is RowBinary rows of SAMPLE_COLUMNS; the few the engine cannot take inline go as JSON. */
-  async insertSamples(body: Buffer, dedupToken: string): Promise<void> {
-    const { rows, json } = samplesForInsert(body);
-    if (rows.length > 0) await this.store.insertRowBinary('metric_samples', SAMPLE_COLUMNS, rows, dedupToken);
-    if (json) await this.store.insertJsonEachRow('metric_samples', Buffer.from(json), `${dedupToken}:json`);
+  /** `body` is RowBinary rows of SAMPLE_COLUMNS. */
+  insertSamples(body: Buffer, dedupToken: string): Promise<void> {
+    return this.store.insertRowBinary('metric_samples', SAMPLE_COLUMNS, body, dedupToken);
   }
 
   /** `body` is JSONEachRow rows. */
