@@ -15,7 +15,7 @@ import type { Store } from './client.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { nextVersion } from './row-version.ts';
 import { generateRunName } from './run-names.ts';
-import { p, type Sql, sql } from './sql.ts';
+import { p, type Sql, sql, type TypedValue } from './sql.ts';
 
 export type Lifecycle = 'active' | 'deleted' | 'all';
 
@@ -302,12 +302,7 @@ export class RunsRepository {
    * resource samples needs. The whole run's latest metrics grow with every sample stored.
    */
   async requireRunTags(runId: string): Promise<Pick<Run, 'runId' | 'experimentId' | 'tags'>> {
-    const [record, rows] = await Promise.all([
-      this.requireRunRecord(runId),
-      this.store.query<{ key: string; value: string }>(
-        sql`SELECT key, value FROM run_tags FINAL WHERE run_id = ${p.String(runId)} AND deleted = 0 ORDER BY version`,
-      ),
-    ]);
+    const [record, rows] = await Promise.all([this.requireRunRecord(runId), this.tagRows(p.ArrayString([runId]))]);
     const tags: Record<string, string> = {};
     for (const r of rows) tags[r.key] = r.value;
     return { runId: record.runId, experimentId: record.experimentId, tags };
@@ -324,6 +319,13 @@ export class RunsRepository {
     return out;
   }
 
+  /** The live tags of some runs, in the order they were set. */
+  private tagRows(ids: TypedValue): Promise<Array<{ run_id: string; key: string; value: string }>> {
+    return this.store.query(
+      sql`SELECT run_id, key, value FROM run_tags FINAL WHERE run_id IN ${ids} AND deleted = 0 ORDER BY run_id, version`,
+    );
+  }
+
   private async loadChunk(runIds: string[]): Promise<Run[]> {
     if (runIds.length === 0) return [];
     const ids = p.ArrayString(runIds);
@@ -332,9 +334,7 @@ export class RunsRepository {
       this.store.query<{ run_id: string; key: string; value: string }>(
         sql`SELECT run_id, key, value FROM run_params FINAL WHERE run_id IN ${ids} ORDER BY run_id, version`,
       ),
-      this.store.query<{ run_id: string; key: string; value: string }>(
-        sql`SELECT run_id, key, value FROM run_tags FINAL WHERE run_id IN ${ids} AND deleted = 0 ORDER BY run_id, version`,
-      ),
+      this.tagRows(ids),
       this.store.query<{ run_id: string; key: string; latest: [string, string, number | string] }>(sql`
         SELECT run_id, key, max((step, toUnixTimestamp64Milli(timestamp), value)) AS latest
         FROM run_metrics WHERE run_id IN ${ids}
